@@ -1,0 +1,61 @@
+#!/bin/bash
+# test/run_all.sh
+#	`make test`: every test of sage, from a fresh Debian 12 machine, as root.
+#	Each stage runs even when an earlier one failed; the last line counts
+#	the stages ("N passed, M failed") and the exit status is non-zero when
+#	any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+LOG=$TOP/build/logs
+mkdir -p "$LOG"
+
+bash test/install_deps.sh || { echo "install_deps failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+failed_names=""
+
+# stage NAME COMMAND...: runs one stage, output to the terminal and its log.
+stage() {
+	local name=$1
+	shift
+	echo
+	echo "==================== $name"
+	local start=$SECONDS
+	if "$@" 2>&1 | tee "$LOG/$name.log"; then
+		echo "==================== $name: ok ($((SECONDS - start)) s)"
+		passed=$((passed + 1))
+	else
+		echo "==================== $name: FAILED ($((SECONDS - start)) s)"
+		failed=$((failed + 1))
+		failed_names="$failed_names $name"
+	fi
+}
+
+stage build make -j2
+stage unit-asan make -C test unit
+stage unit-valgrind make -C test valgrind
+stage fuzz make -C test fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
+stage cases /usr/bin/python3 test/cases/run_cases.py "$TOP/sage-validate" "$TOP/test/data/cases" "$TOP/build/cases"
+stage realworld /usr/bin/python3 test/realworld/run_realworld.py "$TOP/sage-validate" "$TOP/test/data/realworld" "$TOP/build/realworld"
+if [ -x test/pandas/run.sh ]; then
+	stage pandas-crosscheck test/pandas/run.sh
+fi
+if [ -x test/aws/run_botocore_check.sh ]; then
+	stage sigv4-botocore test/aws/run_botocore_check.sh
+fi
+if [ -x test/aws/coverage.sh ]; then
+	stage sigv4-coverage test/aws/coverage.sh
+fi
+stage install make install
+if [ -x test/pg_tests.sh ]; then
+	stage postgres test/pg_tests.sh
+fi
+
+echo
+if [ "$failed" -gt 0 ]; then
+	echo "failed stages:$failed_names (logs in build/logs)"
+fi
+echo "stages: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
