@@ -105,7 +105,7 @@ CREATE INDEX executions_finished_idx ON sage.executions (finished_at)
 	WHERE state IN ('succeeded', 'failed', 'dead', 'cancelled');
 
 CREATE TABLE sage.execution_files (
-	execution_id uuid NOT NULL REFERENCES sage.executions (id) ON DELETE CASCADE,
+	execution_id uuid NOT NULL,
 	role text NOT NULL CHECK (role IN ('in', 'out')),
 	name text NOT NULL CHECK (name <> ''),
 	ordinal integer NOT NULL,
@@ -128,6 +128,91 @@ COMMENT ON COLUMN sage.execution_files.sha256 IS 'SHA-256 of the content';
 COMMENT ON COLUMN sage.execution_files.storage IS 'bytea (content holds the file) or s3 (uri names the object)';
 COMMENT ON COLUMN sage.execution_files.content IS 'The file, when storage is bytea';
 COMMENT ON COLUMN sage.execution_files.uri IS 'The object, when storage is s3';
+
+/*
+ * Referential integrity of execution_files.execution_id, enforced once per
+ * statement instead of by a foreign key: a foreign key runs one query per
+ * inserted row, which was the largest single cost of sage_submit_batch.
+ * The same guarantees: the executions named by inserted (or updated) files
+ * must exist, and are locked FOR KEY SHARE as a foreign key locks them, so
+ * that a concurrent delete waits or fails; deleting (or truncating)
+ * executions deletes their files; an execution id never changes. The
+ * functions are SECURITY DEFINER, like the foreign key's queries, which
+ * run as the table owner: row-level security must not hide the rows they
+ * check or delete.
+ */
+CREATE FUNCTION sage._files_check_executions()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	missing uuid;
+BEGIN
+	/* executions created by this transaction are invisible to others: no lock needed */
+	PERFORM 1 FROM sage.executions e
+	WHERE e.id IN (SELECT n.execution_id FROM new_files n)
+	  AND e.xmin <> xid(pg_current_xact_id())
+	FOR KEY SHARE OF e;
+	SELECT n.execution_id INTO missing FROM new_files n
+	WHERE NOT EXISTS (SELECT 1 FROM sage.executions e WHERE e.id = n.execution_id)
+	LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'insert or update on table "execution_files" violates foreign key constraint "execution_files_execution_id_fkey"'
+			USING ERRCODE = 'foreign_key_violation',
+				  DETAIL = format('Key (execution_id)=(%s) is not present in table "executions".', missing);
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sage._files_check_executions() IS 'Internal: the files a statement inserted or updated must belong to existing executions (a foreign key checked per statement)';
+
+CREATE TRIGGER execution_files_insert_fkey AFTER INSERT ON sage.execution_files
+	REFERENCING NEW TABLE AS new_files
+	FOR EACH STATEMENT EXECUTE FUNCTION sage._files_check_executions();
+CREATE TRIGGER execution_files_update_fkey AFTER UPDATE ON sage.execution_files
+	REFERENCING NEW TABLE AS new_files
+	FOR EACH STATEMENT EXECUTE FUNCTION sage._files_check_executions();
+
+CREATE FUNCTION sage._executions_delete_files()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'TRUNCATE' THEN
+		TRUNCATE sage.execution_files;
+	ELSE
+		DELETE FROM sage.execution_files f
+		USING old_executions o WHERE f.execution_id = o.id;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sage._executions_delete_files() IS 'Internal: deleting executions deletes their files (ON DELETE CASCADE, per statement)';
+
+CREATE TRIGGER executions_delete_files AFTER DELETE ON sage.executions
+	REFERENCING OLD TABLE AS old_executions
+	FOR EACH STATEMENT EXECUTE FUNCTION sage._executions_delete_files();
+CREATE TRIGGER executions_truncate_files AFTER TRUNCATE ON sage.executions
+	FOR EACH STATEMENT EXECUTE FUNCTION sage._executions_delete_files();
+
+CREATE FUNCTION sage._executions_keep_id()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RAISE EXCEPTION 'the id of an execution cannot change'
+		USING ERRCODE = 'foreign_key_violation',
+			  DETAIL = format('Execution %s has files.', OLD.id);
+END
+$$;
+COMMENT ON FUNCTION sage._executions_keep_id() IS 'Internal: files refer to executions by id, which therefore never changes';
+
+CREATE TRIGGER executions_keep_id BEFORE UPDATE OF id ON sage.executions
+	FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id)
+	EXECUTE FUNCTION sage._executions_keep_id();
 
 /* ------------------------------------------------ row-level security */
 
@@ -390,6 +475,7 @@ AS $$
 DECLARE
 	n integer;
 	bad integer;
+	ids uuid[];
 BEGIN
 	PERFORM sage._wake_at_commit();
 	IF files IS NULL OR filenames IS NULL THEN
@@ -425,23 +511,24 @@ BEGIN
 		RETURN;
 	END IF;
 
-	RETURN QUERY
-	WITH src AS MATERIALIZED (
-		SELECT gen_random_uuid() AS id, u.f, u.name, u.ord
-		FROM unnest(files, filenames) WITH ORDINALITY AS u(f, name, ord)),
-	ex AS (
-		INSERT INTO sage.executions (id, config, package, options, priority,
-									 placement, max_attempts, casilla_id,
-									 emisor_id, metodo_envio)
-		SELECT s.id, config, package, options, priority, placement,
-			   coalesce(max_attempts, current_setting('sage.max_attempts')::integer),
-			   casilla_id, emisor_id, metodo_envio
-		FROM src s ORDER BY s.ord),
-	fi AS (
-		INSERT INTO sage.execution_files (execution_id, role, name, ordinal,
-										  size, sha256, content)
-		SELECT s.id, 'in', s.name, 1, length(s.f), sha256(s.f), s.f FROM src s)
-	SELECT s.id FROM src s ORDER BY s.ord;
+	/*
+	 * Two statements, not one with data-modifying CTEs: the files' row-level
+	 * security check must see the executions just inserted, and sibling
+	 * CTEs share one snapshot.
+	 */
+	ids := ARRAY(SELECT gen_random_uuid() FROM generate_series(1, n));
+	INSERT INTO sage.executions (id, config, package, options, priority,
+								 placement, max_attempts, casilla_id,
+								 emisor_id, metodo_envio)
+	SELECT ids[i], config, package, options, priority, placement,
+		   coalesce(max_attempts, current_setting('sage.max_attempts')::integer),
+		   casilla_id, emisor_id, metodo_envio
+	FROM generate_series(1, n) AS i;
+	INSERT INTO sage.execution_files (execution_id, role, name, ordinal,
+									  size, sha256, content)
+	SELECT ids[u.ord], 'in', u.name, 1, length(u.f), sha256(u.f), u.f
+	FROM unnest(files, filenames) WITH ORDINALITY AS u(f, name, ord);
+	RETURN QUERY SELECT u.id FROM unnest(ids) AS u(id);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.sage_submit_batch(text, bytea[], text[], text, integer, text, integer, bigint, text, text, jsonb) IS 'Submit many executions in one call, one per file, all under the same configuration and options; returns their ids in file order';

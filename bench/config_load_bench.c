@@ -48,6 +48,10 @@ bench_now(void)
  */
 static void
 bench_append(char **buf, size_t *len, size_t *cap, const char *fmt,...)
+			__attribute__((format(printf, 4, 5)));
+
+static void
+bench_append(char **buf, size_t *len, size_t *cap, const char *fmt,...)
 {
 	va_list		ap;
 	int			n;

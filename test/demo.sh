@@ -44,9 +44,9 @@ for dir in "$TOP"/test/data/cases/*/; do
 	name=$(basename "$dir")
 	data=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["data"])' "$dir/expected.json")
 	b64=$(base64 -w0 "$dir/$data")
-	if ! out=$("${PSQL[@]}" -d sage_demo -At \
-		-v cfg="$(cat "$dir/config.yaml")" -v file="$b64" -v fname="$data" -v label="$name" \
-		-c "SELECT sage_submit(:'cfg', decode(:'file', 'base64'), :'fname', options => jsonb_build_object('label', :'label'))" 2>&1); then
+	if ! out=$(echo "SELECT sage_submit(:'cfg', decode(:'file', 'base64'), :'fname', options => jsonb_build_object('label', :'label'))" |
+		"${PSQL[@]}" -d sage_demo -At \
+		-v cfg="$(cat "$dir/config.yaml")" -v file="$b64" -v fname="$data" -v label="$name" 2>&1); then
 		echo "  $name: refused at submit -> $(echo "$out" | head -1)"
 	else
 		echo "  $name: submitted as $out"

@@ -148,31 +148,6 @@ sage_rule_apply_rows(ProcessContext *pc, const RuleTarget *t,
 	return rc;
 }
 
-/* Appends "n, n, n" of failing lines to a growable text (bounded). */
-static void
-lines_text(char *buf, size_t buflen, const SageRuleResultPart *part, const uint64_t *lines,
-		   size_t *nfail)
-{
-	size_t		used = strlen(buf);
-	size_t		r;
-
-	for (r = 0; r < part->n; r++)
-	{
-		int			n;
-
-		if (part->ok[r])
-			continue;
-		(*nfail)++;
-		if (used + 32 >= buflen)
-			continue;
-		n = snprintf(buf + used, buflen - used, "%s%llu",
-					 used > 0 ? ", " : "",
-					 (unsigned long long) (lines ? lines[r] : r + 1));
-		if (n > 0)
-			used += (size_t) n;
-	}
-}
-
 int
 sage_rule_apply_whole(ProcessContext *pc, const RuleTarget *t, SageCheck check,
 					  const SageTable *tables, int ntables,
@@ -184,8 +159,6 @@ sage_rule_apply_whole(ProcessContext *pc, const RuleTarget *t, SageCheck check,
 	SageFinding f;
 	int			rc = 0;
 	bool		failed = false;
-	char	   *msg;
-	size_t		msglen = 64 * 1024;
 	uint64_t   *all_lines = NULL;
 	size_t		nall = 0;
 	int			p;
@@ -213,13 +186,6 @@ sage_rule_apply_whole(ProcessContext *pc, const RuleTarget *t, SageCheck check,
 		return rc;
 	}
 
-	msg = sage_alloc(scratch, msglen);
-	if (msg == NULL)
-	{
-		sage_arena_free(scratch);
-		return sage_error_memory(err, pc->budget);
-	}
-	snprintf(msg, msglen, "%s", t->rule->description ? t->rule->description : "");
 	if (res.kind == SAGE_RESULT_SCALAR)
 		failed = !res.scalar;
 	else
@@ -248,35 +214,11 @@ sage_rule_apply_whole(ProcessContext *pc, const RuleTarget *t, SageCheck check,
 			{
 				const SageRuleResultPart *part = &res.parts[p];
 				const SageTable *tb = &tables[part->table];
-				size_t		nfail = 0;
 				size_t		r;
-				char		head[256];
-				size_t		used;
 
 				for (r = 0; r < part->n; r++)
 					if (!part->ok[r])
 						all_lines[nall++] = tb->lines ? tb->lines[r] : r + 1;
-				used = strlen(msg);
-				snprintf(head, sizeof(head), "%s failing lines%s%s: ",
-						 used > 0 ? "." : "",
-						 ntables > 1 ? " of " : "",
-						 ntables > 1 ? files[part->table] : "");
-				if (used + strlen(head) + 1 < msglen)
-					strcat(msg, head);
-				{
-					/* list into a separate buffer then append */
-					char	   *list = sage_alloc0(scratch, msglen);
-
-					if (list != NULL)
-					{
-						lines_text(list, msglen, part, tb->lines, &nfail);
-						used = strlen(msg);
-						if (used + strlen(list) + 1 < msglen)
-							strcat(msg, list);
-						else if (used + 8 < msglen)
-							strcat(msg, "...");
-					}
-				}
 			}
 		}
 	}
@@ -287,7 +229,7 @@ sage_rule_apply_whole(ProcessContext *pc, const RuleTarget *t, SageCheck check,
 		f.check = check;
 		f.rule = t->rule->name;
 		f.severity = t->rule->severity;
-		f.message = msg;
+		f.message = t->rule->description;
 		f.lines = all_lines;
 		f.nlines = nall;
 		f.summary_only = (t->file == NULL);

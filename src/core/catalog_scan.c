@@ -197,8 +197,15 @@ scan_plan(Scan *s, const SagePackageDef *package, int table_in_package)
 		s->any_batch |= s->batch_need[f];
 		s->any_whole |= s->whole_need[f];
 	}
-	/* whole-table rules and package rules always need row lines */
-	s->any_whole = true;
+	/*
+	 * Whole-table rules see every row (len(df), failing lines) even when
+	 * they read no column; without any, nothing is kept per row.
+	 */
+	if (cat->ncatalog_rules > 0 || (package != NULL && package->nrules > 0))
+		s->any_whole = true;
+	for (k = 0; k < n; k++)
+		if (!s->rules[k].rowwise)
+			s->any_whole = true;
 
 	if (sage_table_buffer_init(&s->batch, s->pc->budget, nf) != 0 ||
 		sage_table_buffer_init(&s->res->whole, s->pc->budget, nf) != 0)

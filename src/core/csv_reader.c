@@ -136,37 +136,6 @@ csv_find_special(const char *p, const char *end, char delim)
 }
 
 /*
- * csv_count_breaks
- *		Line breaks in [p, end) as physical lines count them: CRLF once, a
- *		lone CR or LF once. A CR at end - 1 counts as lone; callers only
- *		ask when the byte after it is known not to be LF.
- */
-static uint64_t
-csv_count_breaks(const char *p, const char *end)
-{
-	uint64_t	n = 0;
-
-	for (;;)
-	{
-		const char *nl = memchr(p, '\n', end - p);
-		const char *stop = nl != NULL ? nl : end;
-		const char *cr;
-
-		/* lone CRs before the next LF (a CR right before it is CRLF) */
-		while ((cr = memchr(p, '\r', stop - p)) != NULL)
-		{
-			if (cr + 1 != nl)
-				n++;
-			p = cr + 1;
-		}
-		if (nl == NULL)
-			return n;
-		n++;
-		p = nl + 1;
-	}
-}
-
-/*
  * csv_fail
  *		Remembers the error in *err so later calls repeat it.
  */
@@ -318,44 +287,115 @@ csv_grow_fields(CsvReader *r, SageError *err)
 }
 
 /*
+ * csv_find_in_quotes
+ *		First quote, CR or LF in [p, end), or end; ORs the bytes looked at
+ *		into *bits so the caller learns whether any was >= 0x80 (bytes past
+ *		the match may be included, which only costs a later check).
+ */
+static inline char *
+csv_find_in_quotes(char *p, char *end, char quote, unsigned *bits)
+{
+#ifdef __SSE2__
+	const __m128i vq = _mm_set1_epi8(quote);
+	const __m128i vn = _mm_set1_epi8('\n');
+	const __m128i vr = _mm_set1_epi8('\r');
+
+	while (end - p >= 16)
+	{
+		__m128i		x = _mm_loadu_si128((const __m128i *) p);
+		unsigned	mask;
+
+		*bits |= (unsigned) _mm_movemask_epi8(x) != 0 ? 0x80 : 0;
+		mask = (unsigned) _mm_movemask_epi8(
+						_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vq),
+												  _mm_cmpeq_epi8(x, vn)),
+									 _mm_cmpeq_epi8(x, vr)));
+		if (mask != 0)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+#endif
+	for (; p < end; p++)
+	{
+		*bits |= (unsigned char) *p;
+		if (*p == quote || *p == '\n' || *p == '\r')
+			return p;
+	}
+	return end;
+}
+
+/*
+ * CsvQuoted
+ *		What csv_scan_quoted() found out about a quoted field.
+ */
+typedef struct CsvQuoted
+{
+	uint64_t	breaks;			/* line breaks inside the quotes */
+	char	   *close;			/* the closing quote, when simple */
+	bool		simple;			/* "text" then the terminator: no unquoting */
+	unsigned	bits;			/* OR of the bytes seen (bit 7: non-ASCII) */
+} CsvQuoted;
+
+/*
  * csv_scan_quoted
  *		Finds the end of the field starting with the quote at p. Returns
  *		the position of its terminator (delimiter, CR, LF, or end of data at
- *		EOF), or NULL when more data is needed to decide. *breaks gets the
- *		line breaks inside the quotes.
+ *		EOF), or NULL when more data is needed to decide. Writes nothing.
  */
 static char *
-csv_scan_quoted(const CsvReader *r, char *p, char *end, uint64_t *breaks)
+csv_scan_quoted(const CsvReader *r, char *p, char *end, CsvQuoted *qs)
 {
 	char	   *q = p + 1;
-	uint64_t	n = 0;
+	const char	quote = r->quote;
 
+	qs->breaks = 0;
+	qs->simple = true;
+	qs->bits = 0;
 	for (;;)
 	{
-		char	   *close = memchr(q, r->quote, end - q);
+		char	   *s = csv_find_in_quotes(q, end, quote, &qs->bits);
 		char	   *t;
 
-		if (close == NULL)
+		if (s == end)
 		{
 			if (!r->eof)
 				return NULL;
 			/* unterminated at end of file: the field is the rest */
-			*breaks = n + csv_count_breaks(q, end);
+			qs->simple = false;
 			return end;
 		}
-		n += csv_count_breaks(q, close);
-		if (close + 1 == end && !r->eof)
-			return NULL;		/* a doubled quote or a closing one? */
-		if (close + 1 < end && close[1] == r->quote)
+		if (*s == '\n')
 		{
-			q = close + 2;		/* doubled quote: still inside */
+			qs->breaks++;
+			q = s + 1;
+			continue;
+		}
+		if (*s == '\r')
+		{
+			if (s + 1 == end && !r->eof)
+				return NULL;	/* CRLF or lone CR? */
+			qs->breaks++;
+			q = (s + 1 < end && s[1] == '\n') ? s + 2 : s + 1;
+			continue;
+		}
+		if (s + 1 == end && !r->eof)
+			return NULL;		/* a doubled quote or a closing one? */
+		if (s + 1 < end && s[1] == quote)
+		{
+			qs->simple = false;
+			q = s + 2;			/* doubled quote: still inside */
 			continue;
 		}
 		/* closing quote; anything up to the terminator is kept as text */
-		t = (char *) csv_find_special(close + 1, end, r->delim);
-		if (t == end && !r->eof)
-			return NULL;
-		*breaks = n;
+		t = s + 1;
+		if (t < end && *t != r->delim && *t != '\n' && *t != '\r')
+		{
+			qs->simple = false;
+			t = (char *) csv_find_special(t, end, r->delim);
+			if (t == end && !r->eof)
+				return NULL;
+		}
+		qs->close = s;
 		return t;
 	}
 }
@@ -409,6 +449,32 @@ csv_unquote(char *s, size_t n, char quote)
  * This is the reader's inner loop, so it keeps its state in locals and
  * walks bit masks instead of calling a search function per field.
  */
+/*
+ * CSV_STORE_FIELD
+ *		Appends a cell to the record in csv_scan(), growing the arrays and
+ *		enforcing the field limit.
+ */
+#define CSV_STORE_FIELD(start, n) \
+	do { \
+		size_t		n_ = (n); \
+		\
+		if (nf == fields_cap) \
+		{ \
+			if (csv_grow_fields(r, err) < 0) \
+				return CSV_SCAN_ERROR; \
+			fields = r->fields; \
+			lens = r->lens; \
+			fields_cap = r->fields_cap; \
+		} \
+		if (n_ > max_field) \
+		{ \
+			csv_field_limit_error(r, nf, err); \
+			return CSV_SCAN_ERROR; \
+		} \
+		fields[nf] = (start); \
+		lens[nf++] = (uint32_t) n_; \
+	} while (0)
+
 static CsvScanResult
 csv_scan(CsvReader *r, size_t *next, bool *newline, SageError *err)
 {
@@ -420,6 +486,16 @@ csv_scan(CsvReader *r, size_t *next, bool *newline, SageError *err)
 	const size_t max_field = r->max_field;
 	int			nf = r->nfields;
 	bool		nonascii = r->nonascii;
+	uint64_t	inner_lines = r->inner_lines;
+
+	/*
+	 * Cached copies of r's arrays: the cells' NUL stores are char stores,
+	 * which may alias anything, so the compiler would otherwise reload r's
+	 * fields after each of them.
+	 */
+	const char **fields = r->fields;
+	uint32_t   *lens = r->lens;
+	int			fields_cap = r->fields_cap;
 	unsigned char tailbits = 0;
 	char	   *t;				/* terminator of the current field */
 
@@ -437,33 +513,34 @@ csv_scan(CsvReader *r, size_t *next, bool *newline, SageError *err)
 		/* fstart == p here: a new field */
 		if (quote != 0 && p < end && *p == quote)
 		{
-			uint64_t	breaks = 0;
+			CsvQuoted	qs;
 			size_t		n;
 
-			t = csv_scan_quoted(r, p, end, &breaks);
+			t = csv_scan_quoted(r, p, end, &qs);
 			if (t == NULL)
 				goto more;
 			if (t < end && *t == '\r' && t + 1 == end && !r->eof)
 				goto more;		/* CRLF or lone CR? */
-			n = csv_unquote(p, (size_t) (t - p), quote);
-			if (!nonascii && !sage_enc_is_ascii(p, n))
-				nonascii = true;
-			if (nf == r->fields_cap && csv_grow_fields(r, err) < 0)
-				return CSV_SCAN_ERROR;
-			if (n > max_field)
+			if (qs.simple)
 			{
-				csv_field_limit_error(r, nf, err);
-				return CSV_SCAN_ERROR;
+				/* "text": the cell is the text, its NUL the closing quote */
+				fstart = p + 1;
+				n = (size_t) (qs.close - fstart);
+				if (qs.bits & 0x80)
+					nonascii = true;
 			}
-			r->inner_lines += breaks;
-			r->fields[nf] = p;
-			r->lens[nf++] = (uint32_t) n;
+			else
+			{
+				fstart = p;
+				n = csv_unquote(p, (size_t) (t - p), quote);
+				if (!nonascii && !sage_enc_is_ascii(p, n))
+					nonascii = true;
+			}
+			CSV_STORE_FIELD(fstart, n);
+			fstart[n] = '\0';	/* before t, which is still intact */
+			inner_lines += qs.breaks;
 			if (t == end)
-			{
-				p[n] = '\0';
 				goto at_eof_done;
-			}
-			p[n] = '\0';
 			if (*t == delim)
 			{
 				p = fstart = t + 1;
@@ -494,17 +571,7 @@ csv_scan(CsvReader *r, size_t *next, bool *newline, SageError *err)
 				c = *t;
 				if (c == delim)
 				{
-					size_t		n = (size_t) (t - fstart);
-
-					if (nf == r->fields_cap && csv_grow_fields(r, err) < 0)
-						return CSV_SCAN_ERROR;
-					if (n > max_field)
-					{
-						csv_field_limit_error(r, nf, err);
-						return CSV_SCAN_ERROR;
-					}
-					r->fields[nf] = fstart;
-					r->lens[nf++] = (uint32_t) n;
+					CSV_STORE_FIELD(fstart, (size_t) (t - fstart));
 					*t = '\0';
 					fstart = t + 1;
 				}
@@ -531,17 +598,7 @@ csv_scan(CsvReader *r, size_t *next, bool *newline, SageError *err)
 			tailbits |= (unsigned char) c;
 			if (c == delim)
 			{
-				size_t		n = (size_t) (p - fstart);
-
-				if (nf == r->fields_cap && csv_grow_fields(r, err) < 0)
-					return CSV_SCAN_ERROR;
-				if (n > max_field)
-				{
-					csv_field_limit_error(r, nf, err);
-					return CSV_SCAN_ERROR;
-				}
-				r->fields[nf] = fstart;
-				r->lens[nf++] = (uint32_t) n;
+				CSV_STORE_FIELD(fstart, (size_t) (p - fstart));
 				*p = '\0';
 				fstart = p + 1;
 				if (quote != 0 && p + 1 < end && p[1] == quote)
@@ -577,19 +634,7 @@ unquoted_end:
 		p = fstart;
 		goto more;				/* CRLF or lone CR? */
 	}
-	{
-		size_t		n = (size_t) (t - fstart);
-
-		if (nf == r->fields_cap && csv_grow_fields(r, err) < 0)
-			return CSV_SCAN_ERROR;
-		if (n > max_field)
-		{
-			csv_field_limit_error(r, nf, err);
-			return CSV_SCAN_ERROR;
-		}
-		r->fields[nf] = fstart;
-		r->lens[nf++] = (uint32_t) n;
-	}
+	CSV_STORE_FIELD(fstart, (size_t) (t - fstart));
 	if (t == end)
 	{
 		*t = '\0';				/* in the padding */
@@ -625,6 +670,7 @@ done:
 		nonascii = true;
 	r->nfields = nf;
 	r->nonascii = nonascii;
+	r->inner_lines = inner_lines;
 	if (*next - r->pos > r->max_record)
 	{
 		csv_record_limit_error(r, err);
@@ -642,6 +688,7 @@ more:
 		nonascii = true;
 	r->nfields = nf;
 	r->nonascii = nonascii;
+	r->inner_lines = inner_lines;
 	r->resume = (size_t) (p - r->buf);
 	return CSV_SCAN_MORE;
 }
@@ -650,7 +697,9 @@ more:
  * csv_convert
  *		Re-encodes into the side buffer the cells that are not valid UTF-8
  *		(UTF-8 files) or that hold bytes >= 0x80 (single-byte encodings).
- *		Returns 1 when something was replaced, 0 if not, -1 on error.
+ *		One vectorised pass over the raw record finds the non-ASCII bytes;
+ *		the cells lie in the buffer in order, so each such byte leads to its
+ *		cell. Returns 1 when something was replaced, 0 if not, -1 on error.
  */
 static int
 csv_convert(CsvReader *r, size_t rawlen, SageError *err)
@@ -658,7 +707,9 @@ csv_convert(CsvReader *r, size_t rawlen, SageError *err)
 	size_t		need = rawlen * SAGE_ENC_MAX_GROWTH + (size_t) r->nfields + 1;
 	size_t		used = 0;
 	bool		bad = false;
-	int			i;
+	const char *p = r->buf + r->pos;
+	const char *rend = p + rawlen;
+	int			i = 0;
 
 	if (need > r->side_cap)
 	{
@@ -670,22 +721,37 @@ csv_convert(CsvReader *r, size_t rawlen, SageError *err)
 		r->side = ns;
 		r->side_cap = newcap;
 	}
-	for (i = 0; i < r->nfields; i++)
+	for (;;)
 	{
-		const char *s = r->fields[i];
-		size_t		n = r->lens[i];
+		const char *s;
+		size_t		n;
 		char	   *out;
 
-		if (sage_enc_is_ascii(s, n))
+		p += sage_enc_ascii_prefix(p, (size_t) (rend - p));
+		if (p >= rend)
+			break;
+		while (i < r->nfields && r->fields[i] + r->lens[i] <= p)
+			i++;
+		if (i == r->nfields)
+			break;
+		s = r->fields[i];
+		n = r->lens[i];
+		if (p < s)
+		{
+			/* a byte left between cells by unquoting: not data */
+			p = s;
 			continue;
+		}
+		p = s + n;
+		i++;
 		if (r->encoding == SAGE_ENC_UTF8 && sage_enc_utf8_valid(s, n))
 			continue;
 		out = r->side + used;
 		n = sage_enc_to_utf8(r->encoding, s, n, out, &bad);
 		out[n] = '\0';
 		used += n + 1;
-		r->fields[i] = out;
-		r->lens[i] = (uint32_t) n;
+		r->fields[i - 1] = out;
+		r->lens[i - 1] = (uint32_t) n;
 	}
 	return bad ? 1 : 0;
 }

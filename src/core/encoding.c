@@ -16,6 +16,10 @@
 
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define ENC_HIGH_BITS UINT64_C(0x8080808080808080)
 
 /* Code points of windows-1252 bytes 0x80..0x9F (0xFFFD: undefined byte). */
@@ -28,13 +32,24 @@ static const uint16_t enc_cp1252_high[32] = {
 
 /*
  * enc_ascii_prefix
- *		Length of the ASCII prefix of s, eight bytes at a time.
+ *		Length of the ASCII prefix of s: sixteen bytes at a time with SSE2,
+ *		eight with a 64-bit word elsewhere.
  */
 static size_t
 enc_ascii_prefix(const unsigned char *s, size_t len)
 {
 	size_t		i = 0;
 
+#ifdef __SSE2__
+	while (len - i >= 16)
+	{
+		int			mask = _mm_movemask_epi8(_mm_loadu_si128((const __m128i *) (s + i)));
+
+		if (mask != 0)
+			return i + (size_t) __builtin_ctz((unsigned) mask);
+		i += 16;
+	}
+#endif
 	while (len - i >= 8)
 	{
 		uint64_t	w;
@@ -48,6 +63,12 @@ enc_ascii_prefix(const unsigned char *s, size_t len)
 	while (i < len && s[i] < 0x80)
 		i++;
 	return i;
+}
+
+size_t
+sage_enc_ascii_prefix(const char *s, size_t len)
+{
+	return enc_ascii_prefix((const unsigned char *) s, len);
 }
 
 bool

@@ -20,6 +20,9 @@
 /* Most output bytes one input byte can become (U+FFFD and the euro sign). */
 #define SAGE_ENC_MAX_GROWTH 3
 
+/* Offset of the first byte >= 0x80 in s[0..len), or len. */
+size_t		sage_enc_ascii_prefix(const char *s, size_t len);
+
 /* True when s[0..len) holds only ASCII bytes (< 0x80). */
 bool		sage_enc_is_ascii(const char *s, size_t len);
 

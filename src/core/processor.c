@@ -529,6 +529,7 @@ sage_process(const char *config_yaml, size_t config_len,
 		if (err.code == SAGE_ERR_CANCELLED)
 		{
 			/* nothing trustworthy to write: the caller reports it */
+			sage_report_abort(pc.report);
 			out->error = err;
 			sage_arena_free(arena);
 			return -1;

@@ -701,6 +701,38 @@ cc_need_bool_value(RuleCompiler *C, const CVal *v, const char *opname)
 	return 0;
 }
 
+/* Most conjuncts a condition over several catalogs may have. */
+#define CC_MAX_CONJUNCTS 256
+
+/*
+ * cc_conjuncts
+ *		Splits an and-tree into its scalar and column conjuncts (scalars
+ *		once each: they were folded into every part before). False when
+ *		there are more than CC_MAX_CONJUNCTS.
+ */
+static bool
+cc_conjuncts(RuleOp *op, RuleOp **conj, int *nconj, RuleOp **scalars, int *nscalars)
+{
+	if (op->shape == RS_SCALAR)
+	{
+		for (int k = 0; k < *nscalars; k++)
+			if (scalars[k] == op)
+				return true;
+		if (*nscalars >= CC_MAX_CONJUNCTS)
+			return false;
+		scalars[(*nscalars)++] = op;
+		return true;
+	}
+	if (op->kind == OP_AND && op->a != NULL && op->b != NULL &&
+		(op->a->shape == RS_SCALAR || op->b->shape == RS_SCALAR))
+		return cc_conjuncts(op->a, conj, nconj, scalars, nscalars) &&
+			cc_conjuncts(op->b, conj, nconj, scalars, nscalars);
+	if (*nconj >= CC_MAX_CONJUNCTS)
+		return false;
+	conj[(*nconj)++] = op;
+	return true;
+}
+
 /* Appends part p (a boolean column) to the parts array of r, merging per table. */
 static int
 cc_parts_add(RuleCompiler *C, RuleOp *r, RuleOp *p, size_t off)
@@ -754,34 +786,42 @@ cc_logic(RuleCompiler *C, CVal *a, CVal *b, int op, size_t off, CVal *out)
 		 a->op->table != b->op->table))
 	{
 		RuleOp	   *parts[2] = {a->op, b->op};
+		RuleOp	   *conj[CC_MAX_CONJUNCTS];
+		int			nconj = 0;
+		RuleOp	   *scalars[CC_MAX_CONJUNCTS];
+		int			nscalars = 0;
+		bool		fits = true;
 
 		if (kind != OP_AND)
 			return cc_fail(C, off, "Join conditions over several catalogs with and/&.",
 						   "operator \"%s\" cannot combine conditions over several catalogs",
 						   opname);
+
 		r = cc_op(C, OP_PARTS, off, RS_PARTS, RT_BOOL, -1);
 		if (r == NULL)
 			return -1;
 		cc_not_rowwise(C);
-		/* columns and parts first, then scalars folded into each part */
+
+		/*
+		 * Every conjunct must hold: scalar conjuncts (len(df['x']) > 0)
+		 * apply to every part, even those joined before them.
+		 */
 		for (int k = 0; k < 2; k++)
 		{
 			if (parts[k]->shape == RS_PARTS)
-			{
 				for (int j = 0; j < parts[k]->nitems; j++)
-					if (cc_parts_add(C, r, parts[k]->items[j], off) < 0)
-						return -1;
-			}
-			else if (parts[k]->shape == RS_COLUMN)
-			{
-				if (cc_parts_add(C, r, parts[k], off) < 0)
-					return -1;
-			}
+					fits = fits && cc_conjuncts(parts[k]->items[j], conj, &nconj, scalars, &nscalars);
+			else
+				fits = fits && cc_conjuncts(parts[k], conj, &nconj, scalars, &nscalars);
 		}
-		for (int k = 0; k < 2; k++)
+		if (!fits)
+			return cc_fail(C, off, NULL, "condition over several catalogs has more than %d parts",
+						   CC_MAX_CONJUNCTS);
+		for (int k = 0; k < nconj; k++)
+			if (cc_parts_add(C, r, conj[k], off) < 0)
+				return -1;
+		for (int k = 0; k < nscalars; k++)
 		{
-			if (parts[k]->shape != RS_SCALAR)
-				continue;
 			for (int j = 0; j < r->nitems; j++)
 			{
 				RuleOp	   *m = cc_op(C, OP_AND, off, RS_COLUMN, RT_BOOL, r->items[j]->table);
@@ -789,7 +829,7 @@ cc_logic(RuleCompiler *C, CVal *a, CVal *b, int op, size_t off, CVal *out)
 				if (m == NULL)
 					return -1;
 				m->a = r->items[j];
-				m->b = parts[k];
+				m->b = scalars[k];
 				r->items[j] = m;
 			}
 		}
@@ -1520,7 +1560,6 @@ cc_lambda(RuleCompiler *C, const RuleAst *lam, int kind, RuleOp *col, int table,
 			return -1;
 		b->a = r;
 		r = b;
-		C->rule->reads_table[table] = true;
 	}
 	else if (!body.elem)
 		return cc_fail(C, lam->a->off, NULL, "a lambda must compute its result from its parameter");
@@ -2102,7 +2141,7 @@ cc_builtin(RuleCompiler *C, const char *name, const RuleAst *call, CVal *out)
 		{
 			case CK_DF:
 			case CK_TABLE:
-				r = cc_op(C, OP_NROWS, call->off, RS_SCALAR, RT_INT, -1);
+				r = cc_op(C, OP_NROWS, sage_rule_ast_start(call), RS_SCALAR, RT_INT, -1);
 				if (r == NULL)
 					return -1;
 				r->col = a.table;
@@ -2117,7 +2156,7 @@ cc_builtin(RuleCompiler *C, const char *name, const RuleAst *call, CVal *out)
 				cc_value(out, r, false, call->off);
 				return 0;
 			case CK_COLUMNS:
-				r = cc_op(C, OP_NCOLS, call->off, RS_SCALAR, RT_INT, -1);
+				r = cc_op(C, OP_NCOLS, sage_rule_ast_start(call), RS_SCALAR, RT_INT, -1);
 				if (r == NULL)
 					return -1;
 				r->col = a.table;
@@ -2555,6 +2594,7 @@ cc_subscript(RuleCompiler *C, const RuleAst *n, CVal *out)
 				return -1;
 			out->elem = obj.kind == CK_ROW;
 			out->off = n->off;
+			out->op->off = n->off;
 			return 0;
 		case CK_DFMAP:
 			if (ix->kind != AST_STR)

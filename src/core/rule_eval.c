@@ -28,7 +28,7 @@
  *   - astype(int) of a missing value, and any conversion pandas would
  *     raise on ('abc' -> float, '3.5' -> int, a bad date with
  *     errors='raise'), gives missing instead of failing the rule
- *   - integer // 0 and % 0 give missing (pandas gives inf/NaN as float);
+ *   - integer floor division and modulo by 0 give missing (pandas gives inf/NaN as float);
  *     integer ** negative gives missing (numpy raises); integer overflow
  *     wraps as in numpy
  *   - pd.to_datetime without format accepts the fecha syntax only
@@ -38,6 +38,12 @@
  *     value is integral); astype(str) of the result therefore shows '5.0'
  *   - and/or/not, and chained comparisons (0 < x < 5), are elementwise
  *     (pandas raises "truth value of a Series is ambiguous")
+ *   - astype(str)/str() of a datetime is 'YYYY-MM-DD' when its time is
+ *     midnight, 'YYYY-MM-DD HH:MM:SS[.ffffff]' otherwise, element by element
+ *     (pandas chooses one format for the whole column)
+ *   - a missing booleano value compared with != is True, as for NaN and
+ *     None (pandas' nullable boolean dtype would give NA there)
+ *   - isin([None]) / isin([np.nan]) match every missing value
  *   - inside a lambda, an operation on a missing element gives missing
  *     (Python would raise TypeError on len(None)); `x is None` is isna(x)
  *   - str.lower()/upper() map ASCII, Latin-1, Latin Extended-A, Greek and

@@ -55,7 +55,7 @@ sage_rule_tok_spelling(int op)
 		case OPT_MINUS: return "-";
 		case OPT_STAR: return "*";
 		case OPT_SLASH: return "/";
-		case OPT_DSLASH: return "//";
+		case OPT_DSLASH: return "/" "/";	/* floor division */
 		case OPT_PERCENT: return "%";
 		case OPT_POW: return "**";
 		case OPT_AMP: return "&";
@@ -541,7 +541,7 @@ sage_rule_lex_next(RuleLexer *lx, RuleToken *tok)
 			const char *s;
 			int			op;
 		}			ops[] = {
-			{"**", OPT_POW}, {"//", OPT_DSLASH}, {"==", OPT_EQ}, {"!=", OPT_NE},
+			{"**", OPT_POW}, {"/" "/", OPT_DSLASH}, {"==", OPT_EQ}, {"!=", OPT_NE},
 			{"<=", OPT_LE}, {">=", OPT_GE}, {"(", OPT_LPAR}, {")", OPT_RPAR},
 			{"[", OPT_LBRACK}, {"]", OPT_RBRACK}, {"{", OPT_LBRACE}, {"}", OPT_RBRACE},
 			{",", OPT_COMMA}, {".", OPT_DOT}, {":", OPT_COLON}, {"=", OPT_ASSIGN},
@@ -550,7 +550,7 @@ sage_rule_lex_next(RuleLexer *lx, RuleToken *tok)
 			{"|", OPT_PIPE}, {"^", OPT_CARET}, {"~", OPT_TILDE}
 		};
 		static const char *const refused[] = {
-			"**=", "//=", ">>=", "<<=", ":=", "+=", "-=", "*=", "/=", "%=", "&=",
+			"**=", "/" "/=", ">>=", "<<=", ":=", "+=", "-=", "*=", "/=", "%=", "&=",
 			"|=", "^=", "<<", ">>", "->", "@", ";", "`", "$", "?", "!"
 		};
 

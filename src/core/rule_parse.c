@@ -6,7 +6,7 @@
  *		statements, comprehensions, starred or walrus expressions.
  *
  * Python precedence, lowest first: lambda; a if c else b; or; and; not;
- * comparisons (chained); |; ^; &; + -; * / // %; unary + - ~; **; calls,
+ * comparisons (chained); |; ^; &; + -; * / (floor division) %; unary + - ~; **; calls,
  * subscripts and attributes. Keeping it exact matters: in
  * "df['a'] > 0 & df['b'] < 5" the & binds first, as in pandas, and the
  * type checker explains the mistake.

@@ -1074,6 +1074,64 @@ xlsx_sheet_start(void *ud, const char *name, const char **attrs)
 	}
 }
 
+/*
+ * xlsx_number_is_canonical
+ *		True when a numeric cell's text is already what sage_format_double
+ *		(v, true) prints, so parsing and formatting can be skipped (the
+ *		common case: Excel writes "12" and "9.99"). That holds for plain
+ *		decimals without exponent, redundant zeros or "-0", with at most 15
+ *		significant digits (DBL_DIG: such a decimal round-trips, so no
+ *		shorter text names the same double) and a magnitude in [1e-4, 1e15)
+ *		where the shortest form is fixed-point.
+ */
+static bool
+xlsx_number_is_canonical(const char *s, size_t len)
+{
+	size_t		i = 0;
+	size_t		intdigits = 0;
+	size_t		sig = 0;
+	size_t		fraczeros = 0;
+	bool		nonzero = false;
+
+	if (i < len && s[i] == '-')
+		i++;
+	if (i >= len || s[i] < '0' || s[i] > '9')
+		return false;
+	if (s[i] == '0')
+	{
+		i++;
+		if (i < len && s[i] != '.')
+			return false;		/* leading zero */
+	}
+	else
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		{
+			intdigits++;
+			nonzero = true;
+		}
+	sig = intdigits;
+	if (i < len)
+	{
+		if (s[i] != '.' || i + 1 >= len || s[len - 1] == '0')
+			return false;		/* exponent, junk, "5." or trailing zero */
+		for (i++; i < len; i++)
+		{
+			if (s[i] < '0' || s[i] > '9')
+				return false;
+			if (!nonzero && s[i] == '0')
+				fraczeros++;
+			else
+			{
+				nonzero = true;
+				sig++;
+			}
+		}
+	}
+	if (!nonzero)
+		return s[0] != '-';		/* "0" yes, "-0" no */
+	return sig <= 15 && intdigits <= 15 && (intdigits > 0 || fraczeros <= 3);
+}
+
 /* XML whitespace. */
 static bool
 xlsx_is_blank(char c)
@@ -1130,8 +1188,9 @@ xlsx_cell_finish(XlsxReader *r)
 				xlsx_trim_cell(r);
 				len = r->rowbuf.len - r->cstart;
 				if (len == 0 ||
+					(!r->cdate && xlsx_number_is_canonical(r->rowbuf.data + r->cstart, len)) ||
 					!sage_parse_decimal(r->rowbuf.data + r->cstart, len, &v))
-					break;		/* empty, or not a number: kept as written */
+					break;		/* empty, already canonical, or not a number */
 				if (r->cdate && xlsx_format_date(v, r->date1904, tmp, sizeof(tmp)))
 					ok = xlsx_set_cell(r, tmp, strlen(tmp));
 				else

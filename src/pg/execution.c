@@ -28,6 +28,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/uuid.h"
 
@@ -48,6 +49,15 @@ typedef struct ConfigCacheEntry
 
 static ConfigCacheEntry config_cache[CONFIG_CACHE_SIZE];
 static int	config_cache_next = 0;
+
+/*
+ * Plans of the claim, the completion and the deletion of old outputs,
+ * prepared once per process: a worker runs them for every execution, and
+ * planning the claim cost about as much as running it.
+ */
+static SPIPlanPtr claim_plan = NULL;
+static SPIPlanPtr complete_plan = NULL;
+static SPIPlanPtr delete_outputs_plan = NULL;
 
 PG_FUNCTION_INFO_V1(sage_check_config);
 PG_FUNCTION_INFO_V1(sage_claim);
@@ -90,6 +100,26 @@ static const char *const execution_complete_sql =
 "RETURNING e.state";
 
 /*
+ * sage_spi_plan: see sage_pg.h. Inside an SPI connection; the plan is kept
+ * for the life of the process (the plan cache replans it after DDL).
+ */
+SPIPlanPtr
+sage_spi_plan(SPIPlanPtr *cache, const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan;
+
+	if (*cache != NULL)
+		return *cache;
+	plan = SPI_prepare(sql, nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare query: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "could not keep query plan");
+	*cache = plan;
+	return plan;
+}
+
+/*
  * sage_execution_claim: see sage_pg.h. Runs in the caller's transaction,
  * which must have a snapshot; the row is the caller's once it commits.
  */
@@ -102,13 +132,29 @@ sage_execution_claim(SageClaim *claim, MemoryContext result_cxt)
 	bool		found = false;
 	MemoryContext old;
 	Datum		d;
+	int			nestlevel;
 
 	values[0] = Int32GetDatum(MyProcPid);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(execution_claim_sql, 1, argtypes, values, NULL,
-							  false, 1) != SPI_OK_UPDATE_RETURNING)
+
+	/*
+	 * The claim must walk executions_claim_idx in order and stop at the
+	 * first row it can lock. Planned with statistics of a nearly empty
+	 * table (a fresh install, or a burst just submitted), a sort of every
+	 * pending row looks cheaper, and that plan, kept, makes each claim cost
+	 * O(backlog). Sorting is therefore disabled while the claim is planned
+	 * and run (a disabled path stays possible, so this cannot fail).
+	 */
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("enable_sort", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_execute_plan(sage_spi_plan(&claim_plan, execution_claim_sql, 1, argtypes),
+						 values, NULL, false, 1) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not claim an execution");
+	AtEOXact_GUC(true, nestlevel);
 	if (SPI_processed > 0)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[0];
@@ -197,15 +243,17 @@ sage_execution_complete(const pg_uuid_t *id, int32 attempt,
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(execution_complete_sql, 10, argtypes, values,
-							  nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
+	if (SPI_execute_plan(sage_spi_plan(&complete_plan, execution_complete_sql, 10, argtypes),
+						 values, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not complete execution");
 	accepted = SPI_processed > 0;
 	if (accepted && result->outcome != SAGE_OUTCOME_RETRY)
 	{
-		if (SPI_execute_with_args("DELETE FROM sage.execution_files "
-								  "WHERE execution_id = $1 AND role = 'out'",
-								  1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
+		if (SPI_execute_plan(sage_spi_plan(&delete_outputs_plan,
+										   "DELETE FROM sage.execution_files "
+										   "WHERE execution_id = $1 AND role = 'out'",
+										   1, argtypes),
+							 values, NULL, false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "could not delete old outputs");
 	}
 	SPI_finish();
@@ -314,6 +362,7 @@ sage_claim(PG_FUNCTION_ARGS)
 		Datum		values[2];
 		bool		nulls[2] = {false, false};
 
+		sage_shmem_claim_in_xact();
 		values[0] = UUIDPGetDatum(&claim.id);
 		values[1] = Int32GetDatum(claim.attempt);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

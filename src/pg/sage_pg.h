@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "executor/spi.h"
 #include "port/atomics.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
@@ -174,6 +175,11 @@ void		sage_shmem_set_execution(const pg_uuid_t *execution, int32 attempt);
 /* Frees this process's slot (sessions, after completing). */
 void		sage_shmem_detach(void);
 /*
+ * A session's sage._claim() took an execution in the current
+ * (sub)transaction: if that aborts, the slot is given back.
+ */
+void		sage_shmem_claim_in_xact(void);
+/*
  * Takes the executions whose holders exited while processing them (up to
  * max); the launcher expires their leases so they are rescued at once.
  */
@@ -182,6 +188,9 @@ int			sage_shmem_take_orphans(pg_uuid_t *ids, int32 *attempts, int max);
 void		sage_shmem_wake_all(void);
 
 /* ------------------------------------------------- executions (execution.c) */
+
+/* The plan of sql, prepared and kept on first use in *cache (SPI connected). */
+SPIPlanPtr	sage_spi_plan(SPIPlanPtr *cache, const char *sql, int nargs, Oid *argtypes);
 
 /*
  * Claims the next pending local execution for the slot this process holds,

@@ -58,6 +58,12 @@ static bool shmem_xact_registered = false;
 static bool shmem_wake_pending = false;
 /* ShmemCancel entries, in TopTransactionContext. */
 static List *shmem_cancels = NIL;
+/*
+ * Subtransaction in which a session's sage._claim() took an execution, or
+ * InvalidSubTransactionId: if it aborts, the claim is undone, so the slot
+ * must not go on holding that execution.
+ */
+static SubTransactionId shmem_claim_subid = InvalidSubTransactionId;
 
 PG_FUNCTION_INFO_V1(sage_wake_at_commit);
 PG_FUNCTION_INFO_V1(sage_cancel_at_commit);
@@ -383,11 +389,32 @@ shmem_signal_cancel(const pg_uuid_t *id)
 	LWLockRelease(sage_shared->lock);
 }
 
+/* A session's claim was rolled back: its slot holds nothing any more. */
+static void
+shmem_undo_claim(void)
+{
+	shmem_claim_subid = InvalidSubTransactionId;
+	if (shmem_my_slot < 0 || sage_shared == NULL ||
+		sage_shared->slots[shmem_my_slot].is_worker)
+		return;
+	sage_shmem_set_execution(NULL, 0);
+	sage_shmem_detach();
+}
+
 /* Delivers what the committing transaction asked for, and forgets it. */
 static void
 shmem_xact_callback(XactEvent event, void *arg)
 {
 	ListCell   *lc;
+
+	if (shmem_claim_subid != InvalidSubTransactionId)
+	{
+		if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+			shmem_undo_claim();
+		else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+				 event == XACT_EVENT_PREPARE)
+			shmem_claim_subid = InvalidSubTransactionId;
+	}
 
 	switch (event)
 	{
@@ -416,6 +443,14 @@ shmem_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 {
 	ListCell   *lc;
 
+	if (shmem_claim_subid == mySubid)
+	{
+		if (event == SUBXACT_EVENT_ABORT_SUB)
+			shmem_undo_claim();
+		else if (event == SUBXACT_EVENT_COMMIT_SUB)
+			shmem_claim_subid = parentSubid;
+	}
+
 	foreach(lc, shmem_cancels)
 	{
 		ShmemCancel *c = (ShmemCancel *) lfirst(lc);
@@ -438,6 +473,17 @@ shmem_register_xact(void)
 		RegisterSubXactCallback(shmem_subxact_callback, NULL);
 		shmem_xact_registered = true;
 	}
+}
+
+/*
+ * sage_shmem_claim_in_xact: see sage_pg.h. Workers commit their claim at
+ * once and handle errors themselves; sessions may roll theirs back.
+ */
+void
+sage_shmem_claim_in_xact(void)
+{
+	shmem_register_xact();
+	shmem_claim_subid = GetCurrentSubTransactionId();
 }
 
 /*

@@ -63,6 +63,9 @@ typedef struct WorkerCallbackState
 
 /* Context reset before each execution: inputs, outputs, temporaries. */
 static MemoryContext worker_exec_cxt = NULL;
+/* Plans of reading the inputs and storing an output, kept for the process. */
+static SPIPlanPtr worker_read_plan = NULL;
+static SPIPlanPtr worker_store_plan = NULL;
 
 /* Formats an execution id. */
 static void
@@ -158,9 +161,11 @@ worker_read_inputs(const pg_uuid_t *id, SageInputFile **inputs, char **missing)
 	worker_begin("reading inputs", true);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT name, content FROM sage.execution_files "
-							  "WHERE execution_id = $1 AND role = 'in' ORDER BY ordinal",
-							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_plan(sage_spi_plan(&worker_read_plan,
+									   "SELECT name, content FROM sage.execution_files "
+									   "WHERE execution_id = $1 AND role = 'in' ORDER BY ordinal",
+									   1, argtypes),
+						 values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the inputs of an execution");
 	n = (int) SPI_processed;
 	files = MemoryContextAllocZero(worker_exec_cxt, sizeof(SageInputFile) * Max(n, 1));
@@ -217,11 +222,13 @@ worker_store_outputs(const pg_uuid_t *id, SageMemSink *msink)
 		values[1] = CStringGetTextDatum(f->name);
 		values[2] = Int32GetDatum(++ordinal);
 		values[3] = PointerGetDatum(b);
-		if (SPI_execute_with_args("INSERT INTO sage.execution_files "
-								  "(execution_id, role, name, ordinal, size, sha256, content) "
-								  "VALUES ($1, 'out', $2, $3, pg_catalog.length($4), "
-								  "pg_catalog.sha256($4), $4)",
-								  4, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
+		if (SPI_execute_plan(sage_spi_plan(&worker_store_plan,
+										   "INSERT INTO sage.execution_files "
+										   "(execution_id, role, name, ordinal, size, sha256, content) "
+										   "VALUES ($1, 'out', $2, $3, pg_catalog.length($4), "
+										   "pg_catalog.sha256($4), $4)",
+										   4, argtypes),
+							 values, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not store output file \"%s\"", f->name);
 		pfree(b);
 	}

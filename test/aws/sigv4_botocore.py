@@ -136,7 +136,7 @@ def host_from_url(url):
 
 def make_case(rng, index):
     """One random request: the botocore side and the sage side."""
-    service = rng.choice(SERVICES)
+    service = 's3' if rng.random() < 0.3 else rng.choice(SERVICES)
     s3 = service == 's3'
     presign = rng.random() < 0.3
     scheme = rng.choice(['http', 'https'])

@@ -42,6 +42,19 @@ typedef struct ToolRequest
 	SageSigV4Header headers[TOOL_MAX_ITEMS];	/* header lines */
 } ToolRequest;
 
+/* Value of a hex digit, or -1. */
+static int
+tool_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Decodes hex (or "-" for NULL) into an arena string; len gets the size. */
 static char *
 tool_unhex(SageArena *arena, const char *hex, size_t *len)
@@ -56,16 +69,18 @@ tool_unhex(SageArena *arena, const char *hex, size_t *len)
 	out = sage_alloc(arena, n / 2 + 1);
 	if (out == NULL)
 		return NULL;
+	/* by hand: sscanf would strlen the whole remaining line every time */
 	for (size_t i = 0; i + 1 < n; i += 2)
 	{
-		unsigned int c;
+		int			hi = tool_hexval(hex[i]);
+		int			lo = tool_hexval(hex[i + 1]);
 
-		if (sscanf(hex + i, "%2x", &c) != 1)
+		if (hi < 0 || lo < 0)
 		{
 			fprintf(stderr, "sigv4_tool: bad hex \"%.20s\"\n", hex + i);
 			exit(2);
 		}
-		out[i / 2] = (char) c;
+		out[i / 2] = (char) (hi * 16 + lo);
 	}
 	out[n / 2] = '\0';
 	if (len != NULL)

@@ -46,6 +46,7 @@ typedef struct ToolTable
 	char	   *key;			/* catalog key or NULL */
 	int			ncols;
 	char	   *names[MAX_COLS];
+	char	   *buf;			/* file contents; cells point into it */
 	SageColType types[MAX_COLS];
 	SageColumn	cols[MAX_COLS];
 	uint8_t		present[MAX_COLS];
@@ -146,6 +147,7 @@ tool_load(ToolTable *t, const char *path)
 	}
 	buf[size] = '\0';
 	fclose(f);
+	t->buf = buf;
 	p = buf;
 	n = tool_csv_record(&p, fields, MAX_COLS);
 	t->ncols = n;
@@ -248,6 +250,25 @@ tool_load(ToolTable *t, const char *path)
 	for (int c = 0; c < t->ncols; c++)
 		t->cols[c].n = t->nrows;
 	return 0;
+}
+
+/* Releases what tool_load allocated. */
+static void
+tool_free(ToolTable *t)
+{
+	for (int c = 0; c < t->ncols; c++)
+	{
+		SageColumn *col = &t->cols[c];
+
+		free((void *) col->valid);
+		free((void *) col->s);
+		free((void *) col->slen);
+		free((void *) col->i);
+		free((void *) col->f);
+		free((void *) col->t);
+		free((void *) col->b);
+	}
+	free(t->buf);
 }
 
 int
@@ -395,5 +416,7 @@ main(int argc, char **argv)
 		sage_arena_free(arena);
 	}
 	fclose(rf);
+	for (int t = 0; t < ntabs; t++)
+		tool_free(&tabs[t]);
 	return 0;
 }

@@ -309,12 +309,15 @@ def col_letter(i):
     return s
 
 
-def write_xlsx(path, rows, sheet_name="Homologaciones"):
+def write_xlsx(path, rows, sheet_name="Homologaciones", shared=False):
     """A minimal but complete workbook written by hand.
 
-    rows: list of rows; each cell is None (no cell element), ("s", text) an
-    inline string, or ("n", text) a number written as given.
+    rows: list of rows; each cell is None (no cell element), ("s", text) a
+    string, or ("n", text) a number written as given. Strings are inline
+    (t="inlineStr"), or with shared=True in xl/sharedStrings.xml (t="s"), as
+    Excel itself writes them.
     """
+    strings = {}
     sheet = io.StringIO()
     sheet.write('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 '<worksheet xmlns="http://schemas.openxmlformats.org/'
@@ -326,7 +329,10 @@ def write_xlsx(path, rows, sheet_name="Homologaciones"):
                 continue
             ref = "%s%d" % (col_letter(c), r)
             kind, text = cell
-            if kind == "s":
+            if kind == "s" and shared:
+                idx = strings.setdefault(text, len(strings))
+                sheet.write('<c r="%s" t="s"><v>%d</v></c>' % (ref, idx))
+            elif kind == "s":
                 sheet.write('<c r="%s" t="inlineStr"><is><t>%s</t></is></c>'
                             % (ref, xml_escape(text)))
             else:
@@ -341,7 +347,9 @@ def write_xlsx(path, rows, sheet_name="Homologaciones"):
           '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
           '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
           '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-          '</Types>')
+          '%s</Types>' % ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                          'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                          if shared else ''))
     rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             '<Relationship Id="rId1" Type="%s/officeDocument" Target="xl/workbook.xml"/>'
@@ -354,7 +362,10 @@ def write_xlsx(path, rows, sheet_name="Homologaciones"):
                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
                '<Relationship Id="rId1" Type="%s/worksheet" Target="worksheets/sheet1.xml"/>'
                '<Relationship Id="rId2" Type="%s/styles" Target="styles.xml"/>'
-               '</Relationships>' % (ns_rel, ns_rel))
+               '%s</Relationships>'
+               % (ns_rel, ns_rel,
+                  '<Relationship Id="rId3" Type="%s/sharedStrings" Target="sharedStrings.xml"/>'
+                  % ns_rel if shared else ''))
     styles = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
               '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
               '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
@@ -370,6 +381,14 @@ def write_xlsx(path, rows, sheet_name="Homologaciones"):
         zip_put(z, "xl/_rels/workbook.xml.rels", wb_rels.encode("utf-8"))
         zip_put(z, "xl/styles.xml", styles.encode("utf-8"))
         zip_put(z, "xl/worksheets/sheet1.xml", sheet.getvalue().encode("utf-8"))
+        if shared:
+            sst = "".join('<si><t xml:space="preserve">%s</t></si>' % xml_escape(t)
+                          for t in sorted(strings, key=strings.get))
+            zip_put(z, "xl/sharedStrings.xml", (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                'count="%d" uniqueCount="%d">%s</sst>'
+                % (len(strings), len(strings), sst)).encode("utf-8"))
 
 
 class Homolog:
@@ -413,8 +432,9 @@ class Homolog:
         """Sheet row `line` (the header is row 1)."""
         self.rows[line - 2][self.header.index(field)] = cell
 
-    def write(self, path, order=None, extra=None):
-        """order: a permutation of the columns; extra: (name, cell) added."""
+    def write(self, path, order=None, extra=None, shared=False):
+        """order: a permutation of the columns; extra: (name, cell) added;
+        shared: strings in the shared-string table."""
         idx = order or list(range(len(self.header)))
         head = [("s", self.header[i]) for i in idx]
         body = [[r[i] for i in idx] for r in self.rows]
@@ -422,7 +442,7 @@ class Homolog:
             head.append(("s", extra[0]))
             for r in body:
                 r.append(extra[1])
-        write_xlsx(path, [head] + body)
+        write_xlsx(path, [head] + body, shared=shared)
 
     def expectation(self):
         exp = Expectation()
@@ -439,11 +459,12 @@ def homolog_scenarios(config):
         return h.expectation()
 
     def reordered(path):
-        # Columns in another order: matched by header name.
+        # Columns in another order (matched by header name), and strings in
+        # the shared-string table as Excel writes them.
         h = Homolog(config, 20250202)
         order = list(range(len(h.header)))
         h.rng.shuffle(order)
-        h.write(path, order=order)
+        h.write(path, order=order, shared=True)
         return h.expectation()
 
     def defects(path):
@@ -470,7 +491,7 @@ def homolog_scenarios(config):
         exp.add(f, None, "catalog_rule", catrule)
         return exp
 
-    return [("homolog_valid", valid), ("homolog_valid_reordered", reordered),
+    return [("homolog_valid", valid), ("homolog_valid_reordered_shared", reordered),
             ("homolog_defects", defects)]
 
 

@@ -61,7 +61,7 @@ typedef struct SageCredentialOptions
 	const char *secret_access_key;	/* SAGE_CRED_SOURCE_EXPLICIT only */
 	const char *session_token;	/* SAGE_CRED_SOURCE_EXPLICIT, optional */
 	const char *imds_endpoint;	/* NULL = http://169.254.169.254 */
-	const char *ecs_endpoint;	/* NULL = from the environment */
+	const char *ecs_url;		/* NULL = from AWS_CONTAINER_CREDENTIALS_* */
 	int			refresh_margin;	/* seconds before expiry to refresh; 0 = 300 */
 	long		timeout_ms;		/* per metadata request; 0 = 1000 */
 } SageCredentialOptions;
@@ -69,7 +69,116 @@ typedef struct SageCredentialOptions
 /* Opaque credentials provider with its cached credentials. */
 typedef struct SageCredentialProvider SageCredentialProvider;
 
+/* A header of an HTTP request or response (also what SigV4 signs). */
+typedef struct SageHttpHeader
+{
+	const char *name;			/* as sent; lower case in responses */
+	const char *value;			/* raw value; must not contain CR or LF */
+} SageHttpHeader;
+
+/* A query parameter, NOT encoded: the signer encodes it. */
+typedef struct SageHttpParam
+{
+	const char *name;			/* e.g. "list-type" or "prefix" */
+	const char *value;			/* NULL or "" for a parameter without value */
+} SageHttpParam;
+
+/*
+ * Options of an HTTP client; zeros give the defaults. The callbacks let
+ * the caller (a PostgreSQL worker) wait and cancel its own way.
+ */
+typedef struct SageHttpOptions
+{
+	long		connect_timeout_ms; /* per attempt; 0 = 3000 */
+	long		timeout_ms;		/* one whole attempt; 0 = 30000 */
+	int			max_attempts;	/* 0 = 4; 1 = no retry */
+	long		retry_base_ms;	/* first backoff ceiling; 0 = 100 */
+	long		retry_cap_ms;	/* largest backoff ceiling; 0 = 5000 */
+	long		deadline_ms;	/* all attempts of a request; 0 = 60000 */
+	size_t		max_response;	/* largest response body; 0 = 256 MB */
+	/* debug trace of each exchange, secrets redacted; NULL = none */
+	void		(*log) (void *arg, const char *line);
+	/* polled before every attempt; true fails with SAGE_ERR_CANCELLED */
+	bool		(*cancel) (void *arg);
+	/* sleeps between attempts; NULL = nanosleep */
+	void		(*sleep) (void *arg, long ms);
+	/* signing time in seconds since the epoch; NULL = time(NULL) */
+	int64_t		(*now) (void *arg);
+	void	   *callback_arg;	/* passed to the callbacks */
+} SageHttpOptions;
+
+/* Options of an S3 client. */
+typedef struct SageS3Options
+{
+	const char *endpoint;		/* NULL = https://s3.<region>.amazonaws.com */
+	const char *region;			/* signing region, required */
+	const char *bucket;			/* required */
+	bool		path_style;		/* endpoint/bucket/key instead of
+								 * bucket.endpoint/key (test services,
+								 * S3-compatible stores) */
+	SageCredentialProvider *credentials;	/* required; not owned */
+	int			list_page_size; /* keys per ListObjectsV2 page; 0 = 1000 */
+	SageHttpOptions http;		/* transport options */
+} SageS3Options;
+
+/* An object as listed or headed. Strings live in the caller's arena. */
+typedef struct SageS3Object
+{
+	const char *key;			/* object key */
+	uint64_t	size;			/* bytes */
+	const char *etag;			/* with its quotes, as S3 gives it */
+	const char *last_modified;	/* as S3 gives it (ISO 8601 or RFC 1123) */
+} SageS3Object;
+
+/* Opaque S3 client (an HTTP client plus the bucket's addressing). */
+typedef struct SageS3Client SageS3Client;
+
+/* Opaque HTTP client: one reused libcurl handle, so connections stay open. */
+typedef struct SageHttpClient SageHttpClient;
+
+/*
+ * One request. Signed with SigV4 when credentials are given (the payload
+ * hash is always sent as x-amz-content-sha256), plain otherwise.
+ */
+typedef struct SageHttpRequest
+{
+	const char *method;			/* "GET", "PUT", "HEAD"... */
+	const char *endpoint;		/* "https://host[:port]", no path */
+	const char *path;			/* URI-encoded, "/" when NULL */
+	const SageHttpParam *params;	/* unencoded query parameters */
+	int			nparams;
+	const SageHttpHeader *headers;	/* extra headers, signed when signing */
+	int			nheaders;
+	const void *body;			/* request body, NULL = none */
+	size_t		body_len;
+	const SageAwsCredentials *credentials;	/* NULL = unsigned request */
+	const char *region;			/* signing region */
+	const char *service;		/* signing service ("s3") */
+	bool		unsigned_payload;	/* S3 only: UNSIGNED-PAYLOAD */
+	const char *what;			/* for messages: "S3 PutObject" */
+} SageHttpRequest;
+
+/* A response; everything lives in the arena given to sage_http_request. */
+typedef struct SageHttpResponse
+{
+	long		status;			/* HTTP status code */
+	char	   *body;			/* NUL-terminated (bytes may contain NUL) */
+	size_t		body_len;
+	SageHttpHeader *headers;	/* final response's headers, lower case */
+	int			nheaders;
+	int			attempts;		/* attempts made, 1 when no retry */
+} SageHttpResponse;
+
 /* ------------------------------------------------------------ constants */
+
+/*
+ * Error codes of the AWS layer. common.h has no transport or AWS-service
+ * code yet (SQLSTATE 08006 and 38000 in STYLE.md), so both are I/O
+ * errors until it does; callers use these names so that the switch is
+ * one line here.
+ */
+#define SAGE_AWS_ERR_TRANSPORT SAGE_ERR_IO
+#define SAGE_AWS_ERR_SERVICE SAGE_ERR_IO
 
 #define SAGE_SHA256_LEN 32		/* bytes of a SHA-256 digest */
 #define SAGE_SHA256_HEX_LEN 64	/* hex characters of a SHA-256 digest */
@@ -89,6 +198,14 @@ void		sage_crypto_sha256_free(SageSha256 *ctx);
 SageCredentialProvider *sage_aws_credentials_new(const SageCredentialOptions *opts,
 												 SageError *err);
 void		sage_aws_credentials_free(SageCredentialProvider *provider);
+
+/* A client; NULL with *err when libcurl cannot be set up. */
+SageHttpClient *sage_http_client_new(const SageHttpOptions *opts, SageError *err);
+void		sage_http_client_free(SageHttpClient *client);
+
+/* An S3 client; NULL with *err when the options are invalid. */
+SageS3Client *sage_s3_client_new(const SageS3Options *opts, SageError *err);
+void		sage_s3_client_free(SageS3Client *client);
 
 /* ------------------------------------------------------------ functions */
 
@@ -124,5 +241,55 @@ int			sage_aws_credentials_get(SageCredentialProvider *provider,
 									 SageAwsCredentials *out, SageError *err);
 /* Name of the source the current credentials came from ("environment"...). */
 const char *sage_aws_credentials_source_name(const SageCredentialProvider *provider);
+
+/*
+ * Performs a request, retrying with exponential backoff and full jitter
+ * on transport errors, 5xx, 408, 429 and throttling errors (never on
+ * other 4xx), and re-signing each attempt. Returns 0 when a response
+ * arrived (whatever its status: see resp->status), -1 with *err when no
+ * response could be had (the detail lists each attempt).
+ */
+int			sage_http_request(SageHttpClient *client, const SageHttpRequest *req,
+							  SageArena *arena, SageHttpResponse *resp,
+							  SageError *err);
+/* A response header's value (name in lower case), or NULL. */
+const char *sage_http_header(const SageHttpResponse *resp, const char *name);
+
+/*
+ * The error code of an AWS error body: S3's XML <Code>, or the JSON
+ * "__type"/"code" of the JSON protocols (after any '#'). NULL if none.
+ */
+char	   *sage_aws_error_code(SageArena *arena, const char *body, size_t len);
+/* The error message of an AWS error body (XML <Message> or JSON "message"). */
+char	   *sage_aws_error_message(SageArena *arena, const char *body, size_t len);
+
+/*
+ * S3 objects. Keys are plain (unencoded) UTF-8, 1 to 1024 bytes. Each call
+ * returns -1 with *err on failure; "not there" is a result, not an error.
+ */
+
+/* Stores an object: 0 done, 1 refused because if_none_match and it exists. */
+int			sage_s3_put(SageS3Client *client, const char *key, const void *data,
+						size_t len, bool if_none_match, const char *content_type,
+						SageError *err);
+/*
+ * Reads an object, or length bytes of it from offset (length < 0: to the
+ * end): 0 with *data (NUL-terminated) and *len in arena, 1 no such key.
+ */
+int			sage_s3_get(SageS3Client *client, const char *key, uint64_t offset,
+						int64_t length, SageArena *arena, char **data,
+						size_t *len, SageError *err);
+/* An object's metadata: 0 with *info in arena, 1 no such key. */
+int			sage_s3_head(SageS3Client *client, const char *key, SageArena *arena,
+						 SageS3Object *info, SageError *err);
+/* Deletes an object; deleting a missing key succeeds (S3 semantics). */
+int			sage_s3_delete(SageS3Client *client, const char *key, SageError *err);
+/*
+ * Lists the objects under prefix (NULL = all) in key order, following
+ * continuation tokens; stops after max objects (0 = no limit).
+ */
+int			sage_s3_list(SageS3Client *client, const char *prefix, size_t max,
+						 SageArena *arena, SageS3Object **objects, size_t *n,
+						 SageError *err);
 
 #endif							/* SAGE_AWS_H */

@@ -38,18 +38,10 @@
 /* ---------------------------------------------------------------- types */
 
 /* A request header as sent; names are matched case-insensitively. */
-typedef struct SageSigV4Header
-{
-	const char *name;			/* e.g. "Content-Type" */
-	const char *value;			/* raw value; must not contain CR or LF */
-} SageSigV4Header;
+typedef SageHttpHeader SageSigV4Header;
 
 /* A query parameter, NOT encoded: the signer encodes it. */
-typedef struct SageSigV4Param
-{
-	const char *name;			/* e.g. "list-type" or "prefix" */
-	const char *value;			/* NULL or "" for a parameter without value */
-} SageSigV4Param;
+typedef SageHttpParam SageSigV4Param;
 
 /* Header signing (Authorization header) or query signing (presigned URL). */
 typedef enum SageSigV4Mode
