@@ -839,7 +839,7 @@ sage_http_request(SageHttpClient *c, const SageHttpRequest *req,
 					 what, delay, attempt);
 			c->opts.log(c->opts.callback_arg, line);
 		}
-		if (delay > 0)
-			c->opts.sleep(c->opts.callback_arg, delay);
+		/* called even for 0 ms: the caller may check its interrupts there */
+		c->opts.sleep(c->opts.callback_arg, delay);
 	}
 }

@@ -129,6 +129,7 @@ static const char *const sigv4_reserved_params[] = {
 
 /* ------------------------------------------------------------ SigBuf */
 
+/* An empty buffer allocating from arena (nothing is allocated yet). */
 static void
 buf_init(SigBuf *b, SageArena *arena)
 {
@@ -171,12 +172,14 @@ buf_append(SigBuf *b, const char *s, size_t len)
 	b->data[b->len] = '\0';
 }
 
+/* Appends a NUL-terminated string. */
 static void
 buf_puts(SigBuf *b, const char *s)
 {
 	buf_append(b, s, strlen(s));
 }
 
+/* Appends one byte. */
 static void
 buf_putc(SigBuf *b, char c)
 {
@@ -422,6 +425,7 @@ sigv4_path_char(unsigned char c)
 	return sigv4_unreserved(c) || (c != '\0' && strchr("/!$&'()*+,;=:@", c) != NULL);
 }
 
+/* Is c a hexadecimal digit, either case? */
 static bool
 sigv4_hexdigit(char c)
 {

@@ -439,17 +439,6 @@ csv_unquote(char *s, size_t n, char quote)
 }
 
 /*
- * csv_scan
- *		Cuts the cells of the record at buf[pos], starting (or resuming) at
- *		buf[resume] with nfields cells already cut. On CSV_SCAN_DONE, *next
- *		is the offset just past the record and *newline says whether a line
- *		break ended it. On CSV_SCAN_MORE the state needed to resume is saved
- *		in r.
- *
- * This is the reader's inner loop, so it keeps its state in locals and
- * walks bit masks instead of calling a search function per field.
- */
-/*
  * CSV_STORE_FIELD
  *		Appends a cell to the record in csv_scan(), growing the arrays and
  *		enforcing the field limit.
@@ -475,6 +464,17 @@ csv_unquote(char *s, size_t n, char quote)
 		lens[nf++] = (uint32_t) n_; \
 	} while (0)
 
+/*
+ * csv_scan
+ *		Cuts the cells of the record at buf[pos], starting (or resuming) at
+ *		buf[resume] with nfields cells already cut. On CSV_SCAN_DONE, *next
+ *		is the offset just past the record and *newline says whether a line
+ *		break ended it. On CSV_SCAN_MORE the state needed to resume is saved
+ *		in r.
+ *
+ * This is the reader's inner loop, so it keeps its state in locals and
+ * walks bit masks instead of calling a search function per field.
+ */
 static CsvScanResult
 csv_scan(CsvReader *r, size_t *next, bool *newline, SageError *err)
 {

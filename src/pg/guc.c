@@ -34,7 +34,7 @@ int			sage_lease = 60;
 /* Age after which finished executions are deleted, seconds (0 = never). */
 int			sage_retention = 30 * 24 * 3600;
 /* Completions wait for their WAL flush. */
-bool		sage_synchronous_completion = false;
+bool		sage_synchronous_completion = true;
 /* Memory ceiling of one local execution, kilobytes (0 = none). */
 int			sage_memory_limit = 1024 * 1024;
 
@@ -119,9 +119,9 @@ sage_guc_define(void)
 
 	DefineCustomBoolVariable("sage.synchronous_completion",
 							 gettext_noop("Makes local workers wait for the WAL flush of each execution's result."),
-							 gettext_noop("Off by default: a result lost in a crash is produced again by the next attempt, as the startup rescue runs interrupted executions again, and not waiting for the flush multiplies throughput on slow disks."),
+							 gettext_noop("On by default, so a result a client has seen survives a crash. Turning it off can multiply throughput on slow disks: a result lost in a crash is then produced again by the next attempt, as the startup rescue runs interrupted executions again."),
 							 &sage_synchronous_completion,
-							 false,
+							 true,
 							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);

@@ -24,6 +24,15 @@
 #include "aws_services.h"
 
 static TestService scripted;
+static TestService own;			/* a server one test stops on purpose */
+
+/* Stops own even when its test failed half-way. */
+static int
+stop_own(void **state)
+{
+	service_stop(&own);
+	return 0;
+}
 
 /* Clears every variable the providers read. */
 static void
@@ -246,7 +255,6 @@ test_imds(void **state)
 static void
 test_refresh_failure_keeps_valid_keys(void **state)
 {
-	TestService own = {0};
 	SageCredentialOptions o = {0};
 	SageArena  *arena = sage_arena_new(NULL);
 	SageCredentialProvider *p;
@@ -284,7 +292,7 @@ main(void)
 		cmocka_unit_test(test_environment),
 		cmocka_unit_test(test_ecs),
 		cmocka_unit_test(test_imds),
-		cmocka_unit_test(test_refresh_failure_keeps_valid_keys),
+		cmocka_unit_test_teardown(test_refresh_failure_keeps_valid_keys, stop_own),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

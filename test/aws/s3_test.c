@@ -27,6 +27,7 @@
 #define BUCKET "sage-test-bucket"
 
 static TestService moto;
+static TestService scripted;
 static SageCredentialProvider *creds;
 
 /* Creates the test bucket with a signed PUT (not part of the client API). */
@@ -67,7 +68,8 @@ group_setup(void **state)
 
 	if (services_skipped())
 		return 0;
-	if (service_start("start_moto.sh", &moto) < 0)
+	if (service_start("start_moto.sh", &moto) < 0 ||
+		service_start("start_scripted_http.sh", &scripted) < 0)
 		return -1;
 	o.source = SAGE_CRED_SOURCE_EXPLICIT;
 	o.access_key_id = "AKIDTEST";
@@ -82,6 +84,7 @@ static int
 group_teardown(void **state)
 {
 	service_stop(&moto);
+	service_stop(&scripted);
 	sage_aws_credentials_free(creds);
 	return 0;
 }
@@ -323,7 +326,6 @@ test_argument_errors(void **state)
 static void
 test_bad_listing(void **state)
 {
-	TestService scripted = {0};
 	SageS3Options o = {0};
 	SageError	err;
 	SageS3Client *c;
@@ -333,7 +335,6 @@ test_bad_listing(void **state)
 
 	if (services_skipped())
 		skip();
-	assert_int_equal(service_start("start_scripted_http.sh", &scripted), 0);
 	o.endpoint = scripted.endpoint;
 	o.region = "us-east-1";
 	/* the echo server answers 200 with JSON: not a listing */
@@ -363,7 +364,6 @@ test_bad_listing(void **state)
 	assert_string_equal(err.message,
 						"S3 object listing is truncated but has no continuation token");
 	sage_s3_client_free(c);
-	service_stop(&scripted);
 	sage_arena_free(arena);
 }
 

@@ -349,6 +349,47 @@ test_limits(void **state)
 	/* an unbalanced quote cannot buffer the whole file */
 	check_with(&o, "a\n\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n",
 			   "1:a\nERROR: CSV record on line 2 is longer than 20 bytes");
+	/* the same once the buffer has grown past its first block */
+	{
+		size_t		n = 1000000;
+		char	   *big = malloc(n + 8);
+
+		big[0] = '"';
+		memset(big + 1, 'b', n);
+		big[n + 1] = '\0';
+		o.max_field_bytes = 100000;
+		check_with(&o, big, "ERROR: CSV record on line 1 is longer than 400000 bytes");
+		free(big);
+	}
+}
+
+/*
+ * A small field limit shrinks the reader's buffer to a few bytes, so every
+ * record crosses buffer refills: results must equal a normal reading.
+ */
+static void
+test_tiny_buffer(void **state)
+{
+	static const char *const inputs[] = {
+		"a,b\r\n\"c\",d\r\n\r\n\"e\"\"\",\"f\"\r\n",
+		"\xEF\xBB\xBF" "x\r\r\n  \n\"q\nr\",\"\"\r\ns,t",
+		"1,\"2\"x,3\n\t\n,,,\n\"\n\r\n\"\n",
+		"ab,\"c\r\nd\"\r\"e\"\n\"\"\"\"\r",
+		"f\xc3\xa9,\"\xff\"\n\xe2\x82\xac\n",
+		"a\n\"u,\n",
+	};
+	size_t		i;
+
+	for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
+	{
+		SageCsvOptions big = opts_default();
+		SageCsvOptions tiny = opts_default();
+		char	   *expected = render(inputs[i], strlen(inputs[i]), &big, SIZE_MAX, NULL);
+
+		tiny.max_field_bytes = 4;
+		check_with(&tiny, inputs[i], expected);
+		free(expected);
+	}
 }
 
 static void
@@ -623,6 +664,7 @@ main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_single_byte_encodings),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_tiny_buffer),
 		cmocka_unit_test(test_limit_message),
 		cmocka_unit_test(test_stream_error),
 		cmocka_unit_test(test_bad_options),

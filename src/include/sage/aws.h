@@ -100,7 +100,7 @@ typedef struct SageHttpOptions
 	void		(*log) (void *arg, const char *line);
 	/* polled before every attempt; true fails with SAGE_ERR_CANCELLED */
 	bool		(*cancel) (void *arg);
-	/* sleeps between attempts; NULL = nanosleep */
+	/* sleeps before each retry (maybe 0 ms); NULL = nanosleep */
 	void		(*sleep) (void *arg, long ms);
 	/* signing time in seconds since the epoch; NULL = time(NULL) */
 	int64_t		(*now) (void *arg);
@@ -114,7 +114,8 @@ typedef struct SageS3Options
 	const char *region;			/* signing region, required */
 	const char *bucket;			/* required */
 	bool		path_style;		/* endpoint/bucket/key instead of
-								 * bucket.endpoint/key (test services,
+								 * bucket.s3.region.amazonaws.com/key; always
+								 * so with an endpoint (test services,
 								 * S3-compatible stores) */
 	SageCredentialProvider *credentials;	/* required; not owned */
 	int			list_page_size; /* keys per ListObjectsV2 page; 0 = 1000 */
