@@ -47,7 +47,7 @@ for dir in "$TOP"/test/data/cases/*/; do
 	if ! out=$(echo "SELECT sage_submit(:'cfg', decode(:'file', 'base64'), :'fname', options => jsonb_build_object('label', :'label'))" |
 		"${PSQL[@]}" -d sage_demo -At \
 		-v cfg="$(cat "$dir/config.yaml")" -v file="$b64" -v fname="$data" -v label="$name" 2>&1); then
-		echo "  $name: refused at submit -> $(echo "$out" | head -1)"
+		echo "  $name: refused at submit -> $(echo "$out" | head -3 | tr '\n' ' ')"
 	else
 		echo "  $name: submitted as $out"
 	fi

@@ -34,9 +34,10 @@ stage() {
 }
 
 stage build make -j2
-stage unit-asan make -C test unit
-stage unit-valgrind make -C test valgrind
-stage fuzz make -C test fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
+stage lint test/lint.sh
+stage unit-asan make -j2 -C test unit
+stage unit-valgrind make -j2 -C test valgrind
+stage fuzz make -j2 -C test fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
 stage cases /usr/bin/python3 test/cases/run_cases.py "$TOP/sage-validate" "$TOP/test/data/cases" "$TOP/build/cases"
 stage realworld /usr/bin/python3 test/realworld/run_realworld.py "$TOP/sage-validate" "$TOP/test/data/realworld" "$TOP/build/realworld"
 if [ -x test/pandas/run.sh ]; then
