@@ -30,6 +30,42 @@ typedef struct ScanRule
 	bool		errored;		/* its rule_error was emitted */
 } ScanRule;
 
+/*
+ * What scan_record() does with one field, fixed once the file's shape is
+ * known, so the per-cell loop reads one small struct instead of the
+ * catalog definition, the column map and the collection flags.
+ */
+typedef struct ScanField
+{
+	int			col;			/* column in the record */
+	SageFieldType type;
+	const char *format;			/* fecha format, or NULL */
+	bool		required;
+	bool		batch;			/* collected for row-wise rules */
+	bool		whole;			/* collected for whole-table rules */
+	UniqueSet  *unique;			/* unique key set, or NULL */
+} ScanField;
+
+/* State of a cell between the checking and the reporting pass. */
+typedef enum ScanCellState
+{
+	CELL_NULL,					/* missing or an na_value */
+	CELL_VALID,					/* a value of the field's type */
+	CELL_INVALID				/* not a value of the field's type */
+} ScanCellState;
+
+/* One cell of the current record, as the checking pass left it. */
+typedef struct ScanCell
+{
+	const char *text;
+	uint32_t	len;
+	ScanCellState state;
+	bool		bval;
+	int64_t		ival;
+	double		fval;
+	uint64_t	hash;			/* unique fields: the key's hash */
+} ScanCell;
+
 /* Per-file scanning state. */
 typedef struct Scan
 {
@@ -53,40 +89,48 @@ typedef struct Scan
 	uint64_t	batch_base;		/* ordinal of the batch's first row */
 	CatalogResult *res;
 	SageError  *err;
+
+	/* set by scan_prepare() once the file's columns are known */
+	ScanField  *sf;				/* the fields present in the file, in order */
+	int			nsf;			/* their number */
+	ScanCell   *cells;			/* one per entry of sf */
+	bool		na_empty_only;	/* na_values is exactly [""] */
+	uint32_t   *na_lens;		/* lengths of the na_values */
 } Scan;
 
-static bool
-is_na(const SageCatalogDef *cat, const char *s, uint32_t len)
+/* Whether the cell is one of the catalog's na_values (empty by default). */
+static inline bool
+is_na(const Scan *s, const char *text, uint32_t len)
 {
+	const SageCatalogDef *cat = s->cat;
 	int			k;
 
+	if (s->na_empty_only)
+		return len == 0;
 	for (k = 0; k < cat->nna_values; k++)
-	{
-		const char *na = cat->na_values[k];
-
-		if (strlen(na) == len && memcmp(na, s, len) == 0)
+		if (s->na_lens[k] == len && memcmp(cat->na_values[k], text, len) == 0)
 			return true;
-	}
 	return false;
 }
 
+/* The message of a type finding. */
 static const char *
-field_type_name(SageFieldType t)
+type_message(SageFieldType t)
 {
 	switch (t)
 	{
 		case SAGE_FIELD_TEXTO:
-			return "texto";
+			return "value is not a valid texto";
 		case SAGE_FIELD_DECIMAL:
-			return "decimal";
+			return "value is not a valid decimal";
 		case SAGE_FIELD_ENTERO:
-			return "entero";
+			return "value is not a valid entero";
 		case SAGE_FIELD_FECHA:
-			return "fecha";
+			return "value is not a valid fecha";
 		case SAGE_FIELD_BOOLEANO:
-			return "booleano";
+			return "value is not a valid booleano";
 	}
-	return "?";
+	return "value is not a valid ?";
 }
 
 /* Emits a file-level finding (no line, marks no record). */
@@ -369,12 +413,93 @@ cell_finding(Scan *s, SageCheck check, int f, uint64_t line, uint64_t row,
 	return sage_emit(s->pc, &fd, s->res->row_errors, row, s->err);
 }
 
-/* Runs every built-in check on one data record and collects its values. */
+/*
+ * scan_prepare
+ *		Builds the per-field plan once the header (or the first record) has
+ *		fixed which fields the file has.
+ */
+static int
+scan_prepare(Scan *s)
+{
+	const SageCatalogDef *cat = s->cat;
+	int			f,
+				k;
+
+	s->sf = sage_alloc0(s->pc->arena, sizeof(ScanField) * (size_t) (cat->nfields + 1));
+	s->cells = sage_alloc0(s->pc->arena, sizeof(ScanCell) * (size_t) (cat->nfields + 1));
+	s->na_lens = sage_alloc0(s->pc->arena, sizeof(uint32_t) * (size_t) (cat->nna_values + 1));
+	if (s->sf == NULL || s->cells == NULL || s->na_lens == NULL)
+		return sage_error_memory(s->err, s->pc->budget);
+	for (k = 0; k < cat->nna_values; k++)
+		s->na_lens[k] = (uint32_t) strlen(cat->na_values[k]);
+	s->na_empty_only = cat->nna_values == 1 && cat->na_values[0][0] == '\0';
+	s->nsf = 0;
+	for (f = 0; f < cat->nfields; f++)
+	{
+		ScanField  *p;
+
+		if (!s->present[f])
+			continue;			/* column_missing: checks skipped */
+		p = &s->sf[s->nsf++];
+		p->col = s->colmap[f];
+		p->type = cat->fields[f].type;
+		p->format = cat->fields[f].format;
+		p->required = cat->fields[f].required;
+		p->batch = s->batch_need[f];
+		p->whole = s->whole_need[f];
+		p->unique = s->unique[f];
+	}
+	return 0;
+}
+
+/*
+ * Checks the type of one non-null cell, storing its typed value only when
+ * a rule will read it: the check itself always runs.
+ */
+static inline bool
+scan_check_type(const ScanField *p, ScanCell *c)
+{
+	bool		want = p->batch || p->whole;
+
+	switch (p->type)
+	{
+		case SAGE_FIELD_TEXTO:
+			return true;
+		case SAGE_FIELD_ENTERO:
+			if (!sage_is_entero(c->text, c->len))
+				return false;
+			/* beyond int64: a valid entero the rules see as a float */
+			if (want && !sage_parse_entero(c->text, c->len, &c->ival))
+				c->ival = 0;
+			return true;
+		case SAGE_FIELD_DECIMAL:
+			return sage_parse_decimal(c->text, c->len, want ? &c->fval : NULL);
+		case SAGE_FIELD_FECHA:
+			return p->format != NULL
+				? sage_parse_fecha_format(c->text, c->len, p->format,
+										  want ? &c->ival : NULL)
+				: sage_parse_fecha(c->text, c->len, want ? &c->ival : NULL);
+		case SAGE_FIELD_BOOLEANO:
+			return sage_parse_booleano(c->text, c->len, &c->bval);
+	}
+	return false;
+}
+
+/*
+ * Runs every built-in check on one data record and collects its values.
+ *
+ * Two passes over the fields: the first checks every cell and starts the
+ * unique keys' table lookups (a prefetch), the second emits the findings
+ * in field order, inserts the unique keys, whose slots are in cache by
+ * then, and appends the values the rules need.
+ */
 static int
 scan_record(Scan *s, const SageRecord *rec, uint64_t row)
 {
-	const SageCatalogDef *cat = s->cat;
-	int			f;
+	int			k;
+	int			nsf = s->nsf;
+	int			fi = 0;
+	bool		any_null_or_bad = false;
 	char		msg[512];
 
 	if (row_errors_reserve(s, row) != 0)
@@ -414,86 +539,89 @@ scan_record(Scan *s, const SageRecord *rec, uint64_t row)
 	if (s->any_whole && sage_table_buffer_add_row(&s->res->whole, rec->line) != 0)
 		return sage_error_memory(s->err, s->pc->budget);
 
-	for (f = 0; f < cat->nfields; f++)
+	/* pass 1: check every cell */
+	for (k = 0; k < nsf; k++)
 	{
-		const SageFieldDef *fd = &cat->fields[f];
-		int			c = s->colmap[f];
-		const char *text = "";
-		uint32_t	len = 0;
-		bool		valid = false;
-		int64_t		ival = 0;
-		double		fval = 0;
-		bool		bval = false;
+		const ScanField *p = &s->sf[k];
+		ScanCell   *c = &s->cells[k];
 
-		if (!s->present[f])
-			continue;			/* column_missing: checks skipped */
-		if (c < rec->nfields)
+		if (p->col < rec->nfields)
 		{
-			text = rec->fields[c];
-			len = rec->lens[c];
-		}
-		if (c >= rec->nfields || is_na(cat, text, len))
-		{
-			if (fd->required &&
-				cell_finding(s, SAGE_CHECK_REQUIRED, f, rec->line, row, NULL,
-							 "a value is required") != 0)
-				return -1;
+			c->text = rec->fields[p->col];
+			c->len = rec->lens[p->col];
+			if (is_na(s, c->text, c->len))
+				c->state = CELL_NULL;
+			else
+				c->state = scan_check_type(p, c) ? CELL_VALID : CELL_INVALID;
 		}
 		else
 		{
-			switch (fd->type)
+			c->text = "";
+			c->len = 0;
+			c->state = CELL_NULL;
+		}
+		if (c->state != CELL_VALID)
+		{
+			any_null_or_bad = true;
+			c->ival = 0;
+			c->fval = 0;
+			c->bval = false;
+		}
+		if (p->unique != NULL && c->state != CELL_NULL)
+			c->hash = sage_unique_set_prefetch(p->unique, c->text, c->len);
+	}
+
+	/* pass 2: findings in field order, unique keys, collected values */
+	for (k = 0; k < nsf; k++)
+	{
+		const ScanField *p = &s->sf[k];
+		ScanCell   *c = &s->cells[k];
+		bool		valid = c->state == CELL_VALID;
+
+		/* the catalog field of plan entry k: the k-th present field */
+		while (!s->present[fi])
+			fi++;
+		if (any_null_or_bad)
+		{
+			if (c->state == CELL_NULL)
 			{
-				case SAGE_FIELD_TEXTO:
-					valid = true;
-					break;
-				case SAGE_FIELD_ENTERO:
-					valid = sage_is_entero(text, len);
-					if (valid && !sage_parse_entero(text, len, &ival))
-					{
-						/* beyond int64: a valid entero the rules see as a float */
-						ival = 0;
-					}
-					break;
-				case SAGE_FIELD_DECIMAL:
-					valid = sage_parse_decimal(text, len, &fval);
-					break;
-				case SAGE_FIELD_FECHA:
-					valid = fd->format != NULL
-						? sage_parse_fecha_format(text, len, fd->format, &ival)
-						: sage_parse_fecha(text, len, &ival);
-					break;
-				case SAGE_FIELD_BOOLEANO:
-					valid = sage_parse_booleano(text, len, &bval);
-					break;
-			}
-			if (!valid)
-			{
-				snprintf(msg, sizeof(msg), "value is not a valid %s", field_type_name(fd->type));
-				if (cell_finding(s, SAGE_CHECK_TYPE, f, rec->line, row, text, msg) != 0)
+				if (p->required &&
+					cell_finding(s, SAGE_CHECK_REQUIRED, fi, rec->line, row, NULL,
+								 "a value is required") != 0)
 					return -1;
 			}
-			if (fd->unique)
+			else if (c->state == CELL_INVALID)
 			{
-				uint64_t	first = 0;
-				int			rc = sage_unique_set_insert(s->unique[f], text, len, rec->line, &first);
-
-				if (rc < 0)
-					return sage_error_memory(s->err, s->pc->budget);
-				if (rc == 0)
-				{
-					snprintf(msg, sizeof(msg), "value is repeated; it first appears on line %llu",
-							 (unsigned long long) first);
-					if (cell_finding(s, SAGE_CHECK_UNIQUE, f, rec->line, row, text, msg) != 0)
-						return -1;
-				}
+				if (cell_finding(s, SAGE_CHECK_TYPE, fi, rec->line, row, c->text,
+								 type_message(p->type)) != 0)
+					return -1;
 			}
 		}
-		if (s->batch_need[f] &&
-			sage_table_buffer_put(&s->batch, f, valid, text, len, ival, fval, bval) != 0)
+		if (p->unique != NULL && c->state != CELL_NULL)
+		{
+			uint64_t	first = 0;
+			int			rc = sage_unique_set_insert_hashed(p->unique, c->hash, c->text,
+														   c->len, rec->line, &first);
+
+			if (rc < 0)
+				return sage_error_memory(s->err, s->pc->budget);
+			if (rc == 0)
+			{
+				snprintf(msg, sizeof(msg), "value is repeated; it first appears on line %llu",
+						 (unsigned long long) first);
+				if (cell_finding(s, SAGE_CHECK_UNIQUE, fi, rec->line, row, c->text, msg) != 0)
+					return -1;
+			}
+		}
+		if (p->batch &&
+			sage_table_buffer_put(&s->batch, fi, valid, c->text, c->len,
+								  c->ival, c->fval, c->bval) != 0)
 			return sage_error_memory(s->err, s->pc->budget);
-		if (s->whole_need[f] &&
-			sage_table_buffer_put(&s->res->whole, f, valid, text, len, ival, fval, bval) != 0)
+		if (p->whole &&
+			sage_table_buffer_put(&s->res->whole, fi, valid, c->text, c->len,
+								  c->ival, c->fval, c->bval) != 0)
 			return sage_error_memory(s->err, s->pc->budget);
+		fi++;
 	}
 	if (s->any_batch && s->batch.nrows >= SAGE_BATCH_ROWS)
 		return scan_flush_batch(s);
@@ -619,6 +747,8 @@ sage_catalog_scan(ProcessContext *pc, const SageCatalogDef *cat, const char *fil
 		{
 			have_shape = true;
 			rc = scan_header(&s, &rec);
+			if (rc == 0)
+				rc = scan_prepare(&s);
 			if (rc != 0 || cat->header)
 				continue;
 		}

@@ -711,6 +711,14 @@ csv_convert(CsvReader *r, size_t rawlen, SageError *err)
 	const char *rend = p + rawlen;
 	int			i = 0;
 
+	/*
+	 * Usually the whole raw record is valid UTF-8, and then so is every
+	 * cell: cells are cut at ASCII bytes, and unquoting only moves whole
+	 * characters. (Bytes left between cells by unquoting may make this
+	 * check fail; the cell-by-cell pass below then decides.)
+	 */
+	if (r->encoding == SAGE_ENC_UTF8 && sage_enc_utf8_valid(p, rawlen))
+		return 0;
 	if (need > r->side_cap)
 	{
 		size_t		newcap = r->side_cap * 2 > need ? r->side_cap * 2 : need;

@@ -121,6 +121,10 @@ sage_error_code_name(SageErrorCode code)
 			return "argument";
 		case SAGE_ERR_INTERNAL:
 			return "internal";
+		case SAGE_ERR_TRANSPORT:
+			return "transport";
+		case SAGE_ERR_SERVICE:
+			return "service";
 	}
 	return "unknown";
 }

@@ -31,6 +31,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define FAILURES_CSV_NAME "failures.csv"
 #define FAILURES_CSV_HEADER "file,line,field,check,rule,severity,value,message\r\n"
 
@@ -67,6 +71,105 @@ csv_write_lines(ReportOut *out, bool after_message, const uint64_t *lines, size_
 		sage_rout_puts(out, ")");
 }
 
+/*
+ * csv_put
+ *		sage_rout_write() for the short pieces of a line: straight into the
+ *		buffer when they fit, which is nearly always.
+ */
+static inline void
+csv_put(ReportOut *out, const char *s, size_t n)
+{
+	if (n <= sizeof(out->buf) - out->len && !out->failed)
+	{
+		memcpy(out->buf + out->len, s, n);
+		out->len += n;
+	}
+	else
+		sage_rout_write(out, s, n);
+}
+
+/*
+ * csv_field
+ *		One field followed by its separator. A field of plain ASCII without
+ *		a quote (the usual file names, field names, values and messages) is
+ *		copied as it is, or between quotes when it holds a comma or a line
+ *		break or starts or ends with a space, exactly what sage_rout_text()
+ *		writes for it; anything else goes through sage_rout_text().
+ */
+static void
+csv_field(ReportOut *out, const char *s, char sep)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	size_t		len,
+				i = 0;
+	unsigned	special = 0;	/* a comma, CR or LF */
+
+	if (s != NULL)
+	{
+		len = strlen(s);
+#ifdef __SSE2__
+		{
+			const __m128i vq = _mm_set1_epi8('"');
+			const __m128i vc = _mm_set1_epi8(',');
+			const __m128i vn = _mm_set1_epi8('\n');
+			const __m128i vr = _mm_set1_epi8('\r');
+
+			for (; i + 16 <= len; i += 16)
+			{
+				__m128i		x = _mm_loadu_si128((const __m128i *) (p + i));
+
+				if (_mm_movemask_epi8(_mm_or_si128(x, _mm_cmpeq_epi8(x, vq))) != 0)
+					goto general;
+				special |= (unsigned) _mm_movemask_epi8(
+							_mm_or_si128(_mm_cmpeq_epi8(x, vc),
+										 _mm_or_si128(_mm_cmpeq_epi8(x, vn),
+													  _mm_cmpeq_epi8(x, vr))));
+			}
+		}
+#endif
+		for (; i < len; i++)
+		{
+			unsigned char c = p[i];
+
+			if (c >= 0x80 || c == '"')
+				goto general;
+			special |= (c == ',') | (c == '\n') | (c == '\r');
+		}
+		if (len > 0 && (s[0] == ' ' || s[len - 1] == ' '))
+			special = 1;
+		if (special)
+			csv_put(out, "\"", 1);
+		csv_put(out, s, len);
+		if (special)
+			csv_put(out, "\"", 1);
+	}
+	csv_put(out, &sep, 1);
+	return;
+
+general:
+	sage_rout_text(out, s, REPORT_TEXT_CSV);
+	csv_put(out, &sep, 1);
+}
+
+/* A line number in decimal, then a comma; nothing for line 0. */
+static void
+csv_line_number(ReportOut *out, uint64_t line)
+{
+	char		buf[24];
+	int			n = (int) sizeof(buf);
+
+	buf[--n] = ',';
+	if (line > 0)
+	{
+		do
+		{
+			buf[--n] = (char) ('0' + line % 10);
+			line /= 10;
+		} while (line > 0);
+	}
+	csv_put(out, buf + n, sizeof(buf) - (size_t) n);
+}
+
 void
 sage_failures_csv_add(SageReport *report, const SageFinding *finding)
 {
@@ -74,21 +177,13 @@ sage_failures_csv_add(SageReport *report, const SageFinding *finding)
 
 	if (out->handle == NULL || out->failed)
 		return;
-	sage_rout_text(out, finding->file, REPORT_TEXT_CSV);
-	sage_rout_puts(out, ",");
-	if (finding->line > 0)
-		sage_rout_printf(out, "%" PRIu64, finding->line);
-	sage_rout_puts(out, ",");
-	sage_rout_text(out, finding->field, REPORT_TEXT_CSV);
-	sage_rout_puts(out, ",");
-	sage_rout_puts(out, sage_check_name(finding->check));
-	sage_rout_puts(out, ",");
-	sage_rout_text(out, finding->rule, REPORT_TEXT_CSV);
-	sage_rout_puts(out, ",");
-	sage_rout_puts(out, sage_report_severity_label(finding->severity));
-	sage_rout_puts(out, ",");
-	sage_rout_text(out, finding->value, REPORT_TEXT_CSV);
-	sage_rout_puts(out, ",");
+	csv_field(out, finding->file, ',');
+	csv_line_number(out, finding->line);
+	csv_field(out, finding->field, ',');
+	csv_field(out, sage_check_name(finding->check), ',');
+	csv_field(out, finding->rule, ',');
+	csv_field(out, sage_report_severity_label(finding->severity), ',');
+	csv_field(out, finding->value, ',');
 	if (finding->nlines > 0 && finding->lines != NULL)
 	{
 		bool		has_message = finding->message != NULL && finding->message[0] != '\0';
@@ -101,8 +196,8 @@ sage_failures_csv_add(SageReport *report, const SageFinding *finding)
 		sage_rout_puts(out, "\"");
 	}
 	else
-		sage_rout_text(out, finding->message, REPORT_TEXT_CSV);
-	sage_rout_puts(out, "\r\n");
+		csv_field(out, finding->message, '\r');
+	sage_rout_puts(out, finding->nlines > 0 && finding->lines != NULL ? "\r\n" : "\n");
 }
 
 int

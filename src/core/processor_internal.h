@@ -27,8 +27,8 @@
 
 /*
  * A set of byte strings with the line each was first seen on. Entries are
- * 16 bytes in an open-addressing table (hash + pool offset) plus the key
- * and its line in a pool, so a million 10-byte keys cost about 40 MB.
+ * 8 bytes in an open-addressing table (hash tag + pool location) plus the
+ * key and its line in a pool, so a million 10-byte keys cost about 30 MB.
  */
 typedef struct UniqueSet UniqueSet;
 
@@ -40,6 +40,15 @@ void		sage_unique_set_free(UniqueSet *set);
  */
 int			sage_unique_set_insert(UniqueSet *set, const char *key, uint32_t len,
 								   uint64_t line, uint64_t *first_line);
+/*
+ * The same in two steps, so that the table's cache miss overlaps other
+ * work: sage_unique_set_prefetch() hashes key and prefetches its home slot,
+ * sage_unique_set_insert_hashed() then inserts with that hash.
+ */
+uint64_t	sage_unique_set_prefetch(const UniqueSet *set, const char *key, uint32_t len);
+int			sage_unique_set_insert_hashed(UniqueSet *set, uint64_t hash,
+										  const char *key, uint32_t len,
+										  uint64_t line, uint64_t *first_line);
 
 /* ---------------------------------------------------------- table_buffer */
 

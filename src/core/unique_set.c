@@ -16,6 +16,11 @@
 #include "processor_internal.h"
 
 #include <string.h>
+#include <sys/mman.h>
+
+/* Tables from this size on are backed by huge pages where possible. */
+#define UNIQUE_HUGE_MIN		((size_t) 4 << 20)
+#define UNIQUE_PAGE			((size_t) 2 << 20)
 
 /*
  * A slot is 8 bytes: the top 24 bits are a tag from the key's hash, the
@@ -38,6 +43,7 @@ struct UniqueSet
 	size_t		count;			/* keys stored */
 	char	  **chunks;			/* pool chunks */
 	size_t	   *chunk_sizes;	/* their allocated sizes */
+	size_t	   *chunk_fills;	/* bytes used in each chunk but the last */
 	size_t		nchunks;		/* chunks in use */
 	size_t		chunks_cap;		/* length of the two arrays */
 	size_t		chunk_used;		/* bytes used in the last chunk */
@@ -49,35 +55,90 @@ struct UniqueSet
  *		is not exposed to hash flooding beyond one file's own keys, and a
  *		flood would only slow the check, never break it.
  */
-static uint64_t
+static inline uint64_t
+unique_mix(uint64_t h, uint64_t w)
+{
+	h ^= w * 0x87C37B91114253D5ULL;
+	h = (h << 31) | (h >> 33);
+	return h * 0x4CF5AD432745937FULL;
+}
+
+static inline uint64_t
 unique_hash(const char *key, uint32_t len)
 {
 	uint64_t	h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t) len * 0xC2B2AE3D27D4EB4FULL);
-	uint32_t	i = 0;
+	uint64_t	w;
 
-	while (i + 8 <= len)
+	/*
+	 * Fixed-size loads only (a variable-length memcpy would be a library
+	 * call per key): the last word overlaps the previous one, and short
+	 * keys are read as two overlapping halves; the length is in the seed.
+	 */
+	if (len >= 8)
 	{
-		uint64_t	w;
+		uint32_t	i = 0;
 
-		memcpy(&w, key + i, 8);
-		h ^= w * 0x87C37B91114253D5ULL;
-		h = (h << 31) | (h >> 33);
-		h *= 0x4CF5AD432745937FULL;
-		i += 8;
+		for (; i + 8 <= len; i += 8)
+		{
+			memcpy(&w, key + i, 8);
+			h = unique_mix(h, w);
+		}
+		if (i < len)
+		{
+			memcpy(&w, key + len - 8, 8);
+			h = unique_mix(h, w);
+		}
 	}
-	if (i < len)
+	else if (len >= 4)
 	{
-		uint64_t	w = 0;
+		uint32_t	a,
+					b;
 
-		memcpy(&w, key + i, len - i);
-		h ^= w * 0x87C37B91114253D5ULL;
-		h = (h << 31) | (h >> 33);
-		h *= 0x4CF5AD432745937FULL;
+		memcpy(&a, key, 4);
+		memcpy(&b, key + len - 4, 4);
+		h = unique_mix(h, (uint64_t) a | ((uint64_t) b << 32));
+	}
+	else if (len > 0)
+	{
+		w = (uint64_t) (unsigned char) key[0] |
+			((uint64_t) (unsigned char) key[len / 2] << 8) |
+			((uint64_t) (unsigned char) key[len - 1] << 16);
+		h = unique_mix(h, w);
 	}
 	h ^= h >> 33;
 	h *= 0xFF51AFD7ED558CCDULL;
 	h ^= h >> 33;
 	return h | 1;
+}
+
+/* Entries rehashed together by unique_grow(), their stores prefetched. */
+#define GROW_BATCH 16
+
+/*
+ * unique_table_alloc
+ *		A zeroed table of n slots. Big tables are asked to be backed by huge
+ *		pages: every probe is a random access, and with 4 kB pages each one
+ *		would also miss the TLB.
+ */
+static UniqueSlot *
+unique_table_alloc(SageBudget *budget, size_t n)
+{
+	size_t		bytes = n * sizeof(UniqueSlot);
+	UniqueSlot *t = sage_budget_malloc(budget, bytes);
+
+#ifdef MADV_HUGEPAGE
+	if (t != NULL && bytes >= UNIQUE_HUGE_MIN)
+	{
+		uintptr_t	a = ((uintptr_t) t + UNIQUE_PAGE - 1) & ~(uintptr_t) (UNIQUE_PAGE - 1);
+		uintptr_t	b = ((uintptr_t) t + bytes) & ~(uintptr_t) (UNIQUE_PAGE - 1);
+
+		if (b > a)
+			(void) madvise((void *) a, b - a, MADV_HUGEPAGE);
+	}
+#endif
+	if (t != NULL)
+		memset(t, 0, bytes);
+	return t;
 }
 
 UniqueSet *
@@ -90,13 +151,12 @@ sage_unique_set_new(SageBudget *budget)
 	memset(set, 0, sizeof(UniqueSet));
 	set->budget = budget;
 	set->nslots = 1024;
-	set->slots = sage_budget_malloc(budget, set->nslots * sizeof(UniqueSlot));
+	set->slots = unique_table_alloc(budget, set->nslots);
 	if (set->slots == NULL)
 	{
 		sage_budget_free(budget, set, sizeof(UniqueSet));
 		return NULL;
 	}
-	memset(set->slots, 0, set->nslots * sizeof(UniqueSlot));
 	return set;
 }
 
@@ -111,6 +171,7 @@ sage_unique_set_free(UniqueSet *set)
 		sage_budget_free(set->budget, set->chunks[k], set->chunk_sizes[k]);
 	sage_budget_free(set->budget, set->chunks, set->chunks_cap * sizeof(char *));
 	sage_budget_free(set->budget, set->chunk_sizes, set->chunks_cap * sizeof(size_t));
+	sage_budget_free(set->budget, set->chunk_fills, set->chunks_cap * sizeof(size_t));
 	sage_budget_free(set->budget, set->slots, set->nslots * sizeof(UniqueSlot));
 	sage_budget_free(set->budget, set, sizeof(UniqueSet));
 }
@@ -166,31 +227,66 @@ slot_tag(uint64_t h)
 	return (h >> 40) << SLOT_LOC_BITS;
 }
 
-/* Doubles the table, rehashing every key from the pool. */
+/*
+ * Doubles the table, rehashing every key from the pool. The pool is walked
+ * in order rather than through the old slots, so reading it costs no cache
+ * miss per key; the stores into the new table are random, so they go in
+ * batches whose target slots are prefetched first.
+ */
 static int
 unique_grow(UniqueSet *set)
 {
 	size_t		newn = set->nslots * 2;
-	UniqueSlot *ns = sage_budget_malloc(set->budget, newn * sizeof(UniqueSlot));
+	size_t		mask = newn - 1;
+	UniqueSlot *ns = unique_table_alloc(set->budget, newn);
+	UniqueSlot	pend[GROW_BATCH];
+	size_t		home[GROW_BATCH];
+	int			npend = 0;
 	size_t		k;
+	int			i;
 
 	if (ns == NULL)
 		return -1;
-	memset(ns, 0, newn * sizeof(UniqueSlot));
-	for (k = 0; k < set->nslots; k++)
+	for (k = 0; k < set->nchunks; k++)
 	{
-		uint32_t	len;
-		uint64_t	line;
-		const char *key;
-		size_t		j;
+		const unsigned char *base = (const unsigned char *) set->chunks[k];
+		const unsigned char *p = base;
+		const unsigned char *end = base +
+			(k + 1 == set->nchunks ? set->chunk_used : set->chunk_fills[k]);
 
-		if (set->slots[k] == 0)
-			continue;
-		key = entry_at(set, set->slots[k], &len, &line);
-		j = unique_hash(key, len) & (newn - 1);
+		while (p < end)
+		{
+			uint64_t	loc = ((uint64_t) k << CHUNK_POS_BITS) | (uint64_t) (p - base);
+			uint32_t	len;
+			uint64_t	h;
+
+			(void) varint_get(&p);
+			len = (uint32_t) varint_get(&p);
+			h = unique_hash((const char *) p, len);
+			p += len;
+			home[npend] = h & mask;
+			pend[npend++] = slot_tag(h) | (loc + 1);
+			__builtin_prefetch(&ns[h & mask], 1);
+			if (npend < GROW_BATCH)
+				continue;
+			for (i = 0; i < npend; i++)
+			{
+				size_t		j = home[i];
+
+				while (ns[j] != 0)
+					j = (j + 1) & mask;
+				ns[j] = pend[i];
+			}
+			npend = 0;
+		}
+	}
+	for (i = 0; i < npend; i++)
+	{
+		size_t		j = home[i];
+
 		while (ns[j] != 0)
-			j = (j + 1) & (newn - 1);
-		ns[j] = set->slots[k];
+			j = (j + 1) & mask;
+		ns[j] = pend[i];
 	}
 	sage_budget_free(set->budget, set->slots, set->nslots * sizeof(UniqueSlot));
 	set->slots = ns;
@@ -231,8 +327,15 @@ pool_reserve(UniqueSet *set, size_t need)
 		if (ns == NULL)
 			return -1;
 		set->chunk_sizes = ns;
+		ns = sage_budget_realloc(set->budget, set->chunk_fills,
+								 set->chunks_cap * sizeof(size_t), ncap * sizeof(size_t));
+		if (ns == NULL)
+			return -1;
+		set->chunk_fills = ns;
 		set->chunks_cap = ncap;
 	}
+	if (set->nchunks > 0)
+		set->chunk_fills[last] = set->chunk_used;
 	/* the first chunk starts small so tiny files stay tiny */
 	size = set->nchunks == 0 ? 16 * 1024 : CHUNK_SIZE;
 	if (size < need)
@@ -246,11 +349,27 @@ pool_reserve(UniqueSet *set, size_t need)
 	return (int64_t) ((set->nchunks - 1) << CHUNK_POS_BITS);
 }
 
+uint64_t
+sage_unique_set_prefetch(const UniqueSet *set, const char *key, uint32_t len)
+{
+	uint64_t	h = unique_hash(key, len);
+
+	__builtin_prefetch(&set->slots[h & (set->nslots - 1)], 0);
+	return h;
+}
+
 int
 sage_unique_set_insert(UniqueSet *set, const char *key, uint32_t len,
 					   uint64_t line, uint64_t *first_line)
 {
-	uint64_t	h = unique_hash(key, len);
+	return sage_unique_set_insert_hashed(set, unique_hash(key, len), key, len,
+										 line, first_line);
+}
+
+int
+sage_unique_set_insert_hashed(UniqueSet *set, uint64_t h, const char *key,
+							  uint32_t len, uint64_t line, uint64_t *first_line)
+{
 	uint64_t	tag = slot_tag(h);
 	size_t		j = h & (set->nslots - 1);
 	unsigned char hdr[20];

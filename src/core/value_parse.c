@@ -200,6 +200,43 @@ vp_scan_digits(const char *s, size_t len, size_t *pos, bool allow_us,
  * vp_number_to_double
  *		Converts a VpNumber through strtod() on "digits e exponent".
  */
+/*
+ * Exact powers of ten as doubles: 10^0 .. 10^22 are all representable, so
+ * one multiplication or division by them is correctly rounded.
+ */
+static const double vp_pow10[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+/* Largest integer below which every integer is exact in a double. */
+#define VP_EXACT_MANTISSA	((uint64_t) 1 << 53)
+
+/*
+ * vp_exact_double
+ *		Clinger's fast path: when the mantissa is an exact double (at most
+ *		2^53) and |exp10| <= 22, mant * 10^exp10 needs one IEEE operation on
+ *		two exact operands, hence is correctly rounded, bit for bit what
+ *		strtod() gives. Returns false when the fast path does not apply.
+ *		(x86-64 evaluates doubles in SSE2 registers, and PostgreSQL builds
+ *		with -fexcess-precision=standard, so there is no double rounding.)
+ */
+static inline bool
+vp_exact_double(uint64_t mant, long exp10, bool negative, double *out)
+{
+	double		v;
+
+	if (mant > VP_EXACT_MANTISSA || exp10 < -22 || exp10 > 22)
+		return false;
+	v = (double) mant;
+	if (exp10 < 0)
+		v /= vp_pow10[-exp10];
+	else
+		v *= vp_pow10[exp10];
+	*out = negative ? -v : v;
+	return true;
+}
+
 static double
 vp_number_to_double(VpNumber *num)
 {
@@ -210,6 +247,16 @@ vp_number_to_double(VpNumber *num)
 
 	if (num->nsig == 0)
 		return num->negative ? -0.0 : 0.0;
+	if (!num->sticky && num->nsig <= 16)
+	{
+		uint64_t	mant = 0;
+		int			i;
+
+		for (i = 0; i < num->nsig; i++)
+			mant = mant * 10 + (uint64_t) (num->sig[i] - '0');
+		if (vp_exact_double(mant, e, num->negative, &v))
+			return v;
+	}
 	if (num->negative)
 		buf[n++] = '-';
 	memcpy(buf + n, num->sig, num->nsig);
@@ -229,6 +276,90 @@ vp_number_to_double(VpNumber *num)
  *		[sign] (digits [. [digits]] | . digits) [(e|E) [sign] digits]
  *		over the whole of s; allow_us enables Python's underscores.
  */
+/*
+ * vp_parse_fast
+ *		The common case of vp_parse_number() without the digit copy and
+ *		strtod(): [sign] digits [. digits] [(e|E) [sign] digits] with no
+ *		underscore. Returns 1 when s is such a number (*out set, when out
+ *		is given, if the value is exact through vp_exact_double), 0 when
+ *		the general path must decide (anything else, including invalid
+ *		text, underscores and long or huge mantissas).
+ */
+static inline int
+vp_parse_fast(const char *s, size_t len, double *out)
+{
+	size_t		pos = 0;
+	bool		negative = false;
+	uint64_t	mant = 0;
+	int			nsig = 0;		/* digits from the first non-zero one */
+	size_t		ndigits = 0;
+	long		exp10 = 0;
+	size_t		start;
+
+	if (pos < len && (s[pos] == '+' || s[pos] == '-'))
+	{
+		negative = s[pos] == '-';
+		pos++;
+	}
+	start = pos;
+	while (pos < len && vp_isdigit(s[pos]))
+	{
+		mant = mant * 10 + (uint64_t) (s[pos] - '0');
+		if (mant != 0 && ++nsig > 19)
+			return 0;
+		pos++;
+	}
+	ndigits = pos - start;
+	if (pos < len && s[pos] == '.')
+	{
+		pos++;
+		start = pos;
+		while (pos < len && vp_isdigit(s[pos]))
+		{
+			mant = mant * 10 + (uint64_t) (s[pos] - '0');
+			if (mant != 0 && ++nsig > 19)
+				return 0;
+			pos++;
+		}
+		exp10 = -(long) (pos - start);
+		ndigits += pos - start;
+	}
+	if (ndigits == 0)
+		return 0;
+	if (pos < len && (s[pos] == 'e' || s[pos] == 'E'))
+	{
+		bool		eneg = false;
+		long		ev = 0;
+
+		pos++;
+		if (pos < len && (s[pos] == '+' || s[pos] == '-'))
+		{
+			eneg = s[pos] == '-';
+			pos++;
+		}
+		start = pos;
+		while (pos < len && vp_isdigit(s[pos]))
+		{
+			if (ev < VP_EXP_CLAMP)
+				ev = ev * 10 + (s[pos] - '0');
+			pos++;
+		}
+		if (pos == start)
+			return 0;
+		exp10 += eneg ? -ev : ev;
+	}
+	if (pos != len)
+		return 0;
+	if (out == NULL)
+		return 1;
+	if (mant == 0)
+	{
+		*out = negative ? -0.0 : 0.0;
+		return 1;
+	}
+	return vp_exact_double(mant, exp10, negative, out) ? 1 : 0;
+}
+
 static bool
 vp_parse_number(const char *s, size_t len, bool allow_us, double *out)
 {
@@ -237,6 +368,8 @@ vp_parse_number(const char *s, size_t len, bool allow_us, double *out)
 	long		nint;
 	long		nfrac = 0;
 
+	if (vp_parse_fast(s, len, out))
+		return true;
 	num.negative = false;
 	num.nsig = 0;
 	num.exp10 = 0;
@@ -439,32 +572,41 @@ sage_parse_python_int(const char *s, size_t len, int64_t *out)
 
 /* -------------------------------------------------------------- booleans */
 
+/* A spelling of a booleano: lower-case ASCII, its length and value. */
+typedef struct VpBoolWord
+{
+	const char *word;
+	size_t		len;
+	bool		value;
+} VpBoolWord;
+
 bool
 sage_parse_booleano(const char *s, size_t len, bool *out)
 {
-	static const char *const truths[] = {
-		"true", "1", "t", "yes", "y", "si", "verdadero", NULL
+	/* "sí" is handled below */
+	static const VpBoolWord words[] = {
+		{"true", 4, true}, {"1", 1, true}, {"t", 1, true}, {"yes", 3, true},
+		{"y", 1, true}, {"si", 2, true}, {"verdadero", 9, true},
+		{"false", 5, false}, {"0", 1, false}, {"f", 1, false}, {"no", 2, false},
+		{"n", 1, false}, {"falso", 5, false}
 	};
-	static const char *const falsehoods[] = {
-		"false", "0", "f", "no", "n", "falso", NULL
-	};
-	int			i;
+	char		low[9];
+	size_t		i;
 	bool		v;
 
-	for (i = 0; truths[i] != NULL; i++)
-		if (vp_ieq(s, len, truths[i]))
+	/* every spelling has 1 to 9 bytes: lower-case a copy once */
+	if (len == 0 || len > sizeof(low))
+		return false;
+	for (i = 0; i < len; i++)
+		low[i] = vp_lower(s[i]);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (words[i].len == len && memcmp(low, words[i].word, len) == 0)
 		{
-			v = true;
-			goto found;
-		}
-	for (i = 0; falsehoods[i] != NULL; i++)
-		if (vp_ieq(s, len, falsehoods[i]))
-		{
-			v = false;
+			v = words[i].value;
 			goto found;
 		}
 	/* "sí" with U+00ED (i acute) or U+00CD (capital I acute) */
-	if (len == 3 && vp_lower(s[0]) == 's' && (unsigned char) s[1] == 0xc3 &&
+	if (len == 3 && low[0] == 's' && (unsigned char) s[1] == 0xc3 &&
 		((unsigned char) s[2] == 0xad || (unsigned char) s[2] == 0x8d))
 	{
 		v = true;
@@ -998,6 +1140,51 @@ sage_parse_fecha_format(const char *s, size_t len, const char *format,
  *		its digits and no ".0" (Excel's 12 -> "12"). Returns the length, or
  *		-1 when buf is too small.
  */
+/*
+ * vp_shortest_fixed
+ *		The shortest digits that read back as v (v > 0, finite), found by
+ *		trying k = 0, 1, ... 22 decimals: m = round(v * 10^k) is the only
+ *		candidate with k decimals that can read back as v when m < 2^50
+ *		(the doubles around v are then closer together than 10^-k), and
+ *		the first k that works gives the fewest digits, as the printf loop
+ *		of sage_format_double() would. Returns false when no such k exists
+ *		(huge, tiny or long values), leaving that loop to decide.
+ */
+static bool
+vp_shortest_fixed(double v, char *digits, int *ndig, int *exp10)
+{
+	int			k;
+
+	if (!(v < (double) ((uint64_t) 1 << 50)))
+		return false;
+	for (k = 0; k <= 22; k++)
+	{
+		double		x = v * vp_pow10[k];
+		uint64_t	m;
+		double		back;
+		char		tmp[24];
+		int			n = 0;
+		int			i;
+
+		if (!(x < (double) ((uint64_t) 1 << 50)))
+			return false;
+		m = (uint64_t) (x + 0.5);
+		if (m == 0 || !vp_exact_double(m, -(long) k, false, &back) || back != v)
+			continue;
+		while (m > 0)
+		{
+			tmp[n++] = (char) ('0' + m % 10);
+			m /= 10;
+		}
+		for (i = 0; i < n; i++)
+			digits[i] = tmp[n - 1 - i];
+		*ndig = n;
+		*exp10 = n - 1 - k;
+		return true;
+	}
+	return false;
+}
+
 int
 sage_format_double(double v, bool integral_without_fraction, char *buf,
 				   size_t buflen)
@@ -1023,6 +1210,10 @@ sage_format_double(double v, bool integral_without_fraction, char *buf,
 			digits[0] = '0';
 			ndig = 1;
 			exp10 = 0;
+		}
+		else if (vp_shortest_fixed(fabs(v), digits, &ndig, &exp10))
+		{
+			/* digits and exponent found without printf */
 		}
 		else
 		{

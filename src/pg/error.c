@@ -19,7 +19,8 @@
 /*
  * SQLSTATE for each processor error code (STYLE.md practice 8): bad
  * argument or YAML 22023, unsupported 0A000, limits 54000, memory 53200,
- * I/O 58030, cancel 57014, corrupt input 22P04 (bad file format).
+ * I/O 58030, cancel 57014, corrupt input 22P04 (bad file format),
+ * transport 08006, AWS service 38000.
  */
 int
 sage_error_sqlstate(SageErrorCode code)
@@ -42,6 +43,10 @@ sage_error_sqlstate(SageErrorCode code)
 			return ERRCODE_IO_ERROR;
 		case SAGE_ERR_CANCELLED:
 			return ERRCODE_QUERY_CANCELED;
+		case SAGE_ERR_TRANSPORT:
+			return ERRCODE_CONNECTION_FAILURE;
+		case SAGE_ERR_SERVICE:
+			return ERRCODE_EXTERNAL_ROUTINE_EXCEPTION;
 		case SAGE_OK:
 		case SAGE_ERR_INTERNAL:
 			break;

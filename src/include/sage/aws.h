@@ -173,13 +173,11 @@ typedef struct SageHttpResponse
 /* ------------------------------------------------------------ constants */
 
 /*
- * Error codes of the AWS layer. common.h has no transport or AWS-service
- * code yet (SQLSTATE 08006 and 38000 in STYLE.md), so both are I/O
- * errors until it does; callers use these names so that the switch is
- * one line here.
+ * Error codes of the AWS layer: a transport failure (SQLSTATE 08006 in
+ * src/pg) and an error answered by the service (38000).
  */
-#define SAGE_AWS_ERR_TRANSPORT SAGE_ERR_IO
-#define SAGE_AWS_ERR_SERVICE SAGE_ERR_IO
+#define SAGE_AWS_ERR_TRANSPORT SAGE_ERR_TRANSPORT
+#define SAGE_AWS_ERR_SERVICE SAGE_ERR_SERVICE
 
 #define SAGE_SHA256_LEN 32		/* bytes of a SHA-256 digest */
 #define SAGE_SHA256_HEX_LEN 64	/* hex characters of a SHA-256 digest */

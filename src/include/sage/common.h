@@ -40,7 +40,9 @@ typedef enum SageErrorCode
 	SAGE_ERR_IO,				/* file system or sink failure */
 	SAGE_ERR_CANCELLED,			/* the caller's cancel check said stop */
 	SAGE_ERR_ARGUMENT,			/* bad argument from the caller */
-	SAGE_ERR_INTERNAL			/* cannot happen */
+	SAGE_ERR_INTERNAL,			/* cannot happen */
+	SAGE_ERR_TRANSPORT,			/* network failure talking to a service (08006) */
+	SAGE_ERR_SERVICE			/* a service answered with an error (38000) */
 } SageErrorCode;
 
 /* An error in PostgreSQL message style. Empty strings mean "absent". */
