@@ -8,7 +8,17 @@ set -euo pipefail
 PKGS="gcc make clang libclang-rt-14-dev valgrind
 libyaml-dev libpcre2-dev zlib1g-dev libexpat1-dev libcurl4-openssl-dev libssl-dev
 libcmocka-dev postgresql-15 postgresql-server-dev-15 postgresql-client-15
-python3 python3-pandas python3-yaml libipc-run-perl iproute2 util-linux"
+python3 python3-pandas python3-yaml libipc-run-perl iproute2 util-linux
+openjdk-17-jre-headless nodejs"
+# npm: Debian's package, unless node already brings its own (NodeSource's
+# nodejs includes npm and conflicts with Debian's npm package)
+if ! command -v npm > /dev/null 2>&1; then
+	PKGS="$PKGS npm"
+fi
+# botocore (test/services/fake_lambda_invoke.py), unless python3 has it
+if ! python3 -c 'import botocore' > /dev/null 2>&1; then
+	PKGS="$PKGS python3-botocore"
+fi
 
 missing=""
 for p in $PKGS; do

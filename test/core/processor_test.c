@@ -342,6 +342,7 @@ test_unique_set(void **state)
 	UniqueSet  *set;
 	uint64_t	first = 0;
 	char		key[32];
+	char		lkey[48];
 	int			i;
 
 	memset(&budget, 0, sizeof(budget));
@@ -368,6 +369,31 @@ test_unique_set(void **state)
 	assert_int_equal(sage_unique_set_insert(set, "ab", 2, 8, &first), 1);
 	/* slots (8 bytes at 37-75% load) + line + length + key, in 1 MiB chunks */
 	assert_true(budget.used < 100000 * 48);
+	sage_unique_set_free(set);
+	assert_int_equal(budget.used, 0);
+
+	/* every key length from 1 to 40 (the hash reads short keys in pieces) */
+	set = sage_unique_set_new(&budget);
+	assert_non_null(set);
+	for (i = 0; i < 40 * 64; i++)
+	{
+		int			len = 1 + i / 64;
+		int			k;
+
+		for (k = 0; k < len; k++)
+			lkey[k] = (char) ('a' + (k == len / 2 ? i % 64 : k % 3));
+		assert_int_equal(sage_unique_set_insert(set, lkey, (uint32_t) len, (uint64_t) i + 1, &first), 1);
+	}
+	for (i = 0; i < 40 * 64; i++)
+	{
+		int			len = 1 + i / 64;
+		int			k;
+
+		for (k = 0; k < len; k++)
+			lkey[k] = (char) ('a' + (k == len / 2 ? i % 64 : k % 3));
+		assert_int_equal(sage_unique_set_insert(set, lkey, (uint32_t) len, 0, &first), 0);
+		assert_int_equal(first, (uint64_t) i + 1);
+	}
 	sage_unique_set_free(set);
 	assert_int_equal(budget.used, 0);
 

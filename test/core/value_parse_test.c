@@ -577,6 +577,64 @@ test_format_double_roundtrip(void **state)
 	}
 }
 
+/*
+ * Short decimals take a fast exact path: it must give exactly strtod()'s
+ * double, and formatting it must give back the shortest text (Python's
+ * repr of such a value is the text itself).
+ */
+static void
+test_decimal_fast_path(void **state)
+{
+	uint64_t	x = 0x9E3779B97F4A7C15ULL;
+	int			i;
+
+	for (i = 0; i < 300000; i++)
+	{
+		char		text[64],
+					out[64];
+		double		d,
+					ref;
+		unsigned	ip,
+					fp,
+					fd;
+		int			n,
+					m;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		ip = (unsigned) (x % 100000);
+		fd = 1 + (unsigned) ((x >> 20) % 6);
+		fp = (unsigned) ((x >> 24) % 1000000) % 1000000;
+		/* fd fraction digits, the last one not zero */
+		{
+			unsigned	lim = 1;
+			unsigned	k;
+
+			for (k = 0; k < fd; k++)
+				lim *= 10;
+			fp %= lim;
+			if (fp % 10 == 0)
+				fp++;
+		}
+		n = snprintf(text, sizeof(text), "%s%u.%0*u", (x >> 60) & 1 ? "-" : "",
+					 ip, (int) fd, fp);
+		assert_true(sage_parse_decimal(text, (size_t) n, &d));
+		ref = strtod(text, NULL);
+		if (memcmp(&d, &ref, sizeof(d)) != 0)
+			fail_msg("%s parses as %.17g, strtod gives %.17g", text, d, ref);
+		m = sage_format_double(d, false, out, sizeof(out));
+		if (m != n || strcmp(out, text) != 0)
+			fail_msg("%s formats as %s", text, out);
+		/* with an exponent too */
+		n = snprintf(text, sizeof(text), "%u%ue%d", ip, fp, (int) ((x >> 40) % 41) - 20);
+		assert_true(sage_parse_decimal(text, (size_t) n, &d));
+		ref = strtod(text, NULL);
+		if (memcmp(&d, &ref, sizeof(d)) != 0)
+			fail_msg("%s parses as %.17g, strtod gives %.17g", text, d, ref);
+	}
+}
+
 int
 main(void)
 {
@@ -593,6 +651,7 @@ main(void)
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_format_double),
 		cmocka_unit_test(test_format_double_roundtrip),
+		cmocka_unit_test(test_decimal_fast_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

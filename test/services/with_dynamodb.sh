@@ -60,9 +60,10 @@ mkdir -p "$LOGS"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 log=$LOGS/dynamodb-$port.log
 
-# setsid: its own process group, so stop_service.sh ends java and all
-setsid java -Xmx512m -Djava.library.path="$libdir" -jar "$jar" \
-	-inMemory -sharedDb -port "$port" > "$log" 2>&1 < /dev/null &
+# setsid: its own process group, so stop_service.sh ends java and all;
+# run from the log directory, where it drops dynamodb-local-metadata.json
+(cd "$LOGS" && exec setsid java -Xmx512m -Djava.library.path="$libdir" -jar "$jar" \
+	-inMemory -sharedDb -disableTelemetry -port "$port" > "$log" 2>&1 < /dev/null) &
 pid=$!
 trap '"$HERE/stop_service.sh" "$pid"' EXIT
 trap 'exit 130' INT TERM
