@@ -35,7 +35,7 @@ ISOLATION = $(sort $(basename $(notdir $(wildcard specs/*.spec))))
 ISOLATION_OPTS = --temp-config=$(SAGE_TEMP_CONF) --temp-instance=tmp_check_iso --load-extension=sage
 TAP_TESTS = 1
 
-EXTRA_CLEAN = sage-validate src/cli/*.o tmp_check tmp_check_iso output_iso results build
+EXTRA_CLEAN = sage-validate src/cli/*.o lambda/*.o lambda/bootstrap tmp_check tmp_check_iso output_iso results build
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -58,13 +58,22 @@ $(OBJS): $(wildcard src/include/sage/*.h src/core/*.h src/aws/*.h src/pg/*.h)
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 CLI_LIBS = -lyaml -lpcre2-8 -lz -lexpat -lm
 
-all: sage-validate
+all: sage-validate lambda/bootstrap
 
 src/cli/%.o: src/cli/%.c
 	$(CC) $(CFLAGS) $(PG_CPPFLAGS) -c -o $@ $<
 
 sage-validate: $(CLI_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
 	$(CC) $(CFLAGS) -o $@ $^ $(CLI_LIBS)
+
+# ------------------------------------------- the Lambda custom runtime
+LAMBDA_SRCS := $(sort $(wildcard lambda/*.c))
+
+lambda/%.o: lambda/%.c $(wildcard lambda/*.h src/include/sage/*.h)
+	$(CC) $(CFLAGS) $(PG_CPPFLAGS) -c -o $@ $<
+
+lambda/bootstrap: $(LAMBDA_SRCS:.c=.o) $(CORE_SRCS:.c=.o) $(AWS_SRCS:.c=.o)
+	$(CC) $(CFLAGS) -o $@ $^ $(CLI_LIBS) -lcurl -lcrypto
 
 install: install-cli
 .PHONY: install-cli

@@ -50,6 +50,7 @@ if [ -x test/aws/coverage.sh ]; then
 	stage sigv4-coverage test/aws/coverage.sh
 fi
 stage aws-services test/aws/run_service_tests.sh
+stage lambda-bootstrap test/lambda/run_bootstrap_test.sh
 stage install make install
 if [ -x test/pg_tests.sh ]; then
 	stage postgres test/pg_tests.sh

@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/pg/run_pg_bench.sh
 #	The extension's benchmarks (issue 3, "Speed"; method and results in
-#	docs/PERFORMANCE-extension.md). Run as root after `make install`: it
+#	docs/PERFORMANCE.md, section "Extension"). Run as root after `make install`: it
 #	creates a temporary cluster owned by postgres under /tmp that preloads
 #	sage, runs each benchmark, prints the results and removes the cluster.
 #
