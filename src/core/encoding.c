@@ -237,3 +237,84 @@ sage_enc_to_utf8(SageEncoding enc, const char *str, size_t len, char *outstr,
 	}
 	return o;
 }
+
+/*
+ * sage_utf8_seq_len
+ *		Validates one UTF-8 sequence following RFC 3629's table, which rules
+ *		out overlong encodings, UTF-16 surrogates and code points past
+ *		U+10FFFF by restricting the second byte.
+ */
+size_t
+sage_utf8_seq_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	unsigned char lo = 0x80,
+				hi = 0xBF;
+	size_t		n,
+				i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+	{
+		n = 3;
+		if (c == 0xE0)
+			lo = 0xA0;			/* overlong */
+		else if (c == 0xED)
+			hi = 0x9F;			/* surrogates */
+	}
+	else if (c >= 0xF0 && c <= 0xF4)
+	{
+		n = 4;
+		if (c == 0xF0)
+			lo = 0x90;			/* overlong */
+		else if (c == 0xF4)
+			hi = 0x8F;			/* above U+10FFFF */
+	}
+	else
+		return 0;
+	if (avail < n)
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+/*
+ * sage_utf8_put
+ *		Writes code point cp (at most U+10FFFF) as UTF-8; the one encoder
+ *		every reader and the rule lexer share.
+ */
+size_t
+sage_utf8_put(char *out, uint32_t cp)
+{
+	if (cp < 0x80)
+	{
+		out[0] = (char) cp;
+		return 1;
+	}
+	if (cp < 0x800)
+	{
+		out[0] = (char) (0xC0 | (cp >> 6));
+		out[1] = (char) (0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000)
+	{
+		out[0] = (char) (0xE0 | (cp >> 12));
+		out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char) (0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char) (0xF0 | (cp >> 18));
+	out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char) (0x80 | (cp & 0x3F));
+	return 4;
+}
+

@@ -49,4 +49,14 @@ size_t		sage_enc_utf8_repair(const char *s, size_t len, char *out, bool *bad);
 size_t		sage_enc_to_utf8(SageEncoding enc, const char *s, size_t len,
 							 char *out, bool *bad);
 
+/*
+ * Length of the valid UTF-8 sequence at s (avail bytes left): 1 for
+ * ASCII, 2-4 for a well-formed sequence, 0 when it is invalid (overlong,
+ * surrogate, past U+10FFFF or truncated).
+ */
+size_t		sage_utf8_seq_len(const unsigned char *s, size_t avail);
+
+/* Writes cp as UTF-8 at out (room for 4 bytes); returns the length. */
+size_t		sage_utf8_put(char *out, uint32_t cp);
+
 #endif							/* SAGE_ENCODING_INTERNAL_H */

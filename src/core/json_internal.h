@@ -18,6 +18,7 @@
 #define SAGE_JSON_INTERNAL_H
 
 #include "sage/common.h"
+#include "encoding_internal.h"
 
 /* Deepest nesting of objects/arrays the writer accepts. */
 #define SAGE_JSON_MAX_DEPTH 32
@@ -44,12 +45,6 @@ typedef struct SageJsonWriter
 	bool		has_items[SAGE_JSON_MAX_DEPTH]; /* a member was written at level */
 } SageJsonWriter;
 
-/*
- * Length (1..4) of the valid UTF-8 sequence starting at s, or 0 when the
- * bytes there are not one (overlong forms, surrogates and code points
- * above U+10FFFF are invalid). avail is the number of bytes available.
- */
-size_t		sage_utf8_seq_len(const unsigned char *s, size_t avail);
 
 /* Prepares a writer; pretty output mimics Python's json.dumps(indent=2). */
 void		sage_json_init(SageJsonWriter *w, SageJsonEmit emit, void *ctx,

@@ -15,59 +15,13 @@
  *-------------------------------------------------------------------------
  */
 #include "json_internal.h"
+#include "encoding_internal.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/*
- * sage_utf8_seq_len
- *		Validates one UTF-8 sequence following RFC 3629's table, which rules
- *		out overlong encodings, UTF-16 surrogates and code points past
- *		U+10FFFF by restricting the second byte.
- */
-size_t
-sage_utf8_seq_len(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80,
-				hi = 0xBF;
-	size_t		n,
-				i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-	{
-		n = 3;
-		if (c == 0xE0)
-			lo = 0xA0;			/* overlong */
-		else if (c == 0xED)
-			hi = 0x9F;			/* surrogates */
-	}
-	else if (c >= 0xF0 && c <= 0xF4)
-	{
-		n = 4;
-		if (c == 0xF0)
-			lo = 0x90;			/* overlong */
-		else if (c == 0xF4)
-			hi = 0x8F;			/* above U+10FFFF */
-	}
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return n;
-}
 
 void
 sage_json_init(SageJsonWriter *w, SageJsonEmit emit, void *ctx, bool pretty,

@@ -11,6 +11,7 @@
  *-------------------------------------------------------------------------
  */
 #include "rule_internal.h"
+#include "encoding_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -121,32 +122,6 @@ lex_hex(char c)
 	return -1;
 }
 
-/* Appends code point cp as UTF-8 to out[*n]; out has room for 4 bytes. */
-static void
-lex_put_utf8(char *out, size_t *n, unsigned long cp)
-{
-	if (cp < 0x80)
-		out[(*n)++] = (char) cp;
-	else if (cp < 0x800)
-	{
-		out[(*n)++] = (char) (0xC0 | (cp >> 6));
-		out[(*n)++] = (char) (0x80 | (cp & 0x3F));
-	}
-	else if (cp < 0x10000)
-	{
-		out[(*n)++] = (char) (0xE0 | (cp >> 12));
-		out[(*n)++] = (char) (0x80 | ((cp >> 6) & 0x3F));
-		out[(*n)++] = (char) (0x80 | (cp & 0x3F));
-	}
-	else
-	{
-		out[(*n)++] = (char) (0xF0 | (cp >> 18));
-		out[(*n)++] = (char) (0x80 | ((cp >> 12) & 0x3F));
-		out[(*n)++] = (char) (0x80 | ((cp >> 6) & 0x3F));
-		out[(*n)++] = (char) (0x80 | (cp & 0x3F));
-	}
-}
-
 /*
  * lex_string
  *		Scans a string literal whose opening quote is at lx->pos (prefix
@@ -254,7 +229,7 @@ lex_string(RuleLexer *lx, RuleToken *tok, size_t start, bool raw)
 					if (cp == 0)
 						return sage_rule_error_at(lx->err, t, i - 2,
 												  "NUL characters are not allowed in string literals");
-					lex_put_utf8(out, &n, cp);
+					n += sage_utf8_put(out + n, (uint32_t) cp);
 					i += (size_t) nd;
 					break;
 				}
@@ -272,7 +247,7 @@ lex_string(RuleLexer *lx, RuleToken *tok, size_t start, bool raw)
 					if (cp == 0)
 						return sage_rule_error_at(lx->err, t, i - 2,
 												  "NUL characters are not allowed in string literals");
-					lex_put_utf8(out, &n, cp);
+					n += sage_utf8_put(out + n, (uint32_t) cp);
 					break;
 				}
 				/* unknown escapes keep the backslash, as Python does */

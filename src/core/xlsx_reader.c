@@ -34,6 +34,7 @@
 #include "sage/value.h"
 #include "sage/zip.h"
 #include "xml_internal.h"
+#include "encoding_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -235,35 +236,6 @@ xlsx_buf_append(XlsxReader *r, XlsxBuf *b, const char *s, size_t n)
 	return true;
 }
 
-/* Appends code point cp as UTF-8; returns the length (1..4). */
-static size_t
-xlsx_put_utf8(char *out, uint32_t cp)
-{
-	if (cp < 0x80)
-	{
-		out[0] = (char) cp;
-		return 1;
-	}
-	if (cp < 0x800)
-	{
-		out[0] = (char) (0xC0 | (cp >> 6));
-		out[1] = (char) (0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000)
-	{
-		out[0] = (char) (0xE0 | (cp >> 12));
-		out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char) (0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char) (0xF0 | (cp >> 18));
-	out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char) (0x80 | (cp & 0x3F));
-	return 4;
-}
-
 static int
 xlsx_hex(char c)
 {
@@ -306,7 +278,7 @@ xlsx_unescape(char *s, size_t len)
 				if (cp != 0 && (cp < 0xD800 || cp > 0xDFFF))
 				{
 					/* 7 bytes in, at most 3 out: writing never overtakes reading */
-					o += xlsx_put_utf8(s + o, cp);
+					o += sage_utf8_put(s + o, cp);
 					i += 7;
 					continue;
 				}

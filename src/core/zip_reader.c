@@ -30,6 +30,7 @@
  *-------------------------------------------------------------------------
  */
 #include "sage/zip.h"
+#include "encoding_internal.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -187,73 +188,6 @@ zip_corrupt(SageError *err, const char *fmt,...)
 	return sage_error_set(err, SAGE_ERR_INPUT, "could not read ZIP archive: %s", reason);
 }
 
-/* Appends code point cp as UTF-8 at out (room for 4 bytes); returns length. */
-static size_t
-zip_put_utf8(char *out, uint32_t cp)
-{
-	if (cp < 0x80)
-	{
-		out[0] = (char) cp;
-		return 1;
-	}
-	if (cp < 0x800)
-	{
-		out[0] = (char) (0xC0 | (cp >> 6));
-		out[1] = (char) (0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000)
-	{
-		out[0] = (char) (0xE0 | (cp >> 12));
-		out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char) (0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char) (0xF0 | (cp >> 18));
-	out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char) (0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/*
- * zip_utf8_seq
- *		Length of the valid UTF-8 sequence at s (n bytes left), or 0 when
- *		it is invalid (overlong, surrogate, out of range or truncated).
- */
-static size_t
-zip_utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		return (n >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
-	if (c >= 0xE0 && c <= 0xEF)
-	{
-		if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-			return 0;
-		if (c == 0xE0 && s[1] < 0xA0)
-			return 0;
-		if (c == 0xED && s[1] >= 0xA0)
-			return 0;
-		return 3;
-	}
-	if (c >= 0xF0 && c <= 0xF4)
-	{
-		if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-			(s[3] & 0xC0) != 0x80)
-			return 0;
-		if (c == 0xF0 && s[1] < 0x90)
-			return 0;
-		if (c == 0xF4 && s[1] >= 0x90)
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 /*
  * zip_decode_name
  *		Converts a stored name to NUL-terminated UTF-8: UTF-8 names have
@@ -285,11 +219,11 @@ zip_decode_name(SageArena *arena, const unsigned char *raw, size_t n,
 	{
 		if (utf8)
 		{
-			size_t		k = zip_utf8_seq(raw + i, n - i);
+			size_t		k = sage_utf8_seq_len(raw + i, n - i);
 
 			if (k == 0)
 			{
-				o += zip_put_utf8(out + o, 0xFFFD);
+				o += sage_utf8_put(out + o, 0xFFFD);
 				i++;
 			}
 			else
@@ -303,7 +237,7 @@ zip_decode_name(SageArena *arena, const unsigned char *raw, size_t n,
 		{
 			unsigned char c = raw[i++];
 
-			o += zip_put_utf8(out + o, c < 0x80 ? c : zip_cp437[c - 0x80]);
+			o += sage_utf8_put(out + o, c < 0x80 ? c : zip_cp437[c - 0x80]);
 		}
 	}
 	out[o] = '\0';
