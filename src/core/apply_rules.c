@@ -151,7 +151,7 @@ sage_rule_apply_rows(ProcessContext *pc, const RuleTarget *t,
 int
 sage_rule_apply_whole(ProcessContext *pc, const RuleTarget *t, SageCheck check,
 					  const SageTable *tables, int ntables,
-					  const char *const *files, SageError *err)
+					  SageError *err)
 {
 	SageArena  *scratch;
 	SageRuleResult res;

@@ -659,14 +659,12 @@ scan_whole_rules(Scan *s)
 	for (k = 0; k < s->cat->ncatalog_rules; k++)
 	{
 		RuleTarget	t;
-		const char *files[1];
 
 		memset(&t, 0, sizeof(t));
 		t.rule = &s->cat->catalog_rules[k];
 		t.file = s->file;
 		t.field_index = -1;
-		files[0] = s->file;
-		if (sage_rule_apply_whole(s->pc, &t, SAGE_CHECK_CATALOG_RULE, &table, 1, files,
+		if (sage_rule_apply_whole(s->pc, &t, SAGE_CHECK_CATALOG_RULE, &table, 1,
 								  s->err) != 0)
 			return -1;
 	}

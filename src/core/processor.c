@@ -169,14 +169,12 @@ run_package_rules(ProcessContext *pc, const SagePackageDef *pkg, CatalogResult *
 				  SageError *err)
 {
 	SageTable  *tables;
-	const char **files;
 	int			k;
 
 	if (pkg->nrules == 0)
 		return 0;
 	tables = sage_alloc0(pc->arena, sizeof(SageTable) * (size_t) pkg->ncatalogs);
-	files = sage_alloc0(pc->arena, sizeof(char *) * (size_t) pkg->ncatalogs);
-	if (tables == NULL || files == NULL)
+	if (tables == NULL)
 		return sage_error_memory(err, pc->budget);
 	for (k = 0; k < pkg->ncatalogs; k++)
 	{
@@ -188,7 +186,6 @@ run_package_rules(ProcessContext *pc, const SagePackageDef *pkg, CatalogResult *
 			return sage_error_memory(err, pc->budget);
 		for (f = 0; f < cat->nfields; f++)
 			names[f] = cat->fields[f].name;
-		files[k] = results[k].file != NULL ? results[k].file : cat->filename;
 		if (results[k].available)
 			sage_table_buffer_view(&results[k].whole, cat, results[k].present,
 								   results[k].file_columns, &tables[k]);
@@ -208,7 +205,7 @@ run_package_rules(ProcessContext *pc, const SagePackageDef *pkg, CatalogResult *
 		t.file = NULL;
 		t.field_index = -1;
 		if (sage_rule_apply_whole(pc, &t, SAGE_CHECK_PACKAGE_RULE, tables, pkg->ncatalogs,
-								  files, err) != 0)
+								  err) != 0)
 			return -1;
 	}
 	return 0;

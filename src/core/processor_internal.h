@@ -163,7 +163,7 @@ int			sage_rule_apply_rows(ProcessContext *pc, const RuleTarget *target,
 /* Evaluates a catalog rule (one table) or a package rule (its catalogs). */
 int			sage_rule_apply_whole(ProcessContext *pc, const RuleTarget *target,
 								  SageCheck check, const SageTable *tables, int ntables,
-								  const char *const *files, SageError *err);
+								  SageError *err);
 /* Emits a finding, marking the row of a record-level error. */
 int			sage_emit(ProcessContext *pc, const SageFinding *f, uint8_t *row_errors,
 					  uint64_t row, SageError *err);
