@@ -23,9 +23,8 @@ cd "$OUT"
 $CC -O0 -g --coverage -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
 	-I"$TOP/src/include" -I"$TOP/src/aws" \
 	-o sigv4_test "$TOP/test/aws/sigv4_test.c" \
-	"$TOP/src/core/arena.c" "$TOP/src/core/error.c" "$TOP/src/core/stream.c" \
-	"$TOP"/src/aws/*.c \
-	-lcmocka -lcurl -lcrypto -lexpat
+	"$TOP"/src/core/*.c "$TOP"/src/aws/*.c \
+	-lcmocka -lcurl -lcrypto -lyaml -lpcre2-8 -lz -lexpat -lm
 
 SAGE_TEST_DATA=${SAGE_TEST_DATA:-$TOP/test/data} ./sigv4_test > sigv4_test.log 2>&1 || {
 	cat sigv4_test.log

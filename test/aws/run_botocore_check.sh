@@ -21,9 +21,8 @@ $CC -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra -Werror -Wno-unused-parameter \
 	-I"$TOP/src/include" -I"$TOP/src/aws" \
 	-o "$OUT/sigv4_tool" "$TOP/test/aws/sigv4_tool.c" \
-	"$TOP/src/core/arena.c" "$TOP/src/core/error.c" "$TOP/src/core/stream.c" \
-	"$TOP"/src/aws/*.c \
-	-lcurl -lcrypto -lexpat
+	"$TOP"/src/core/*.c "$TOP"/src/aws/*.c \
+	-lcurl -lcrypto -lyaml -lpcre2-8 -lz -lexpat -lm
 
 python3 -c 'import botocore' 2>/dev/null || {
 	echo "run_botocore_check: botocore is not importable by $(command -v python3)" >&2
