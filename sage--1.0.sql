@@ -139,12 +139,15 @@ COMMENT ON COLUMN sage.execution_files.uri IS 'The object, when storage is s3';
  * executions deletes their files; an execution id never changes. The
  * functions are SECURITY DEFINER, like the foreign key's queries, which
  * run as the table owner: row-level security must not hide the rows they
- * check or delete.
+ * check or delete. The check probes executions_pkey once per file (nested
+ * loop): a hash join read the whole executions table for every batch.
  */
 CREATE FUNCTION sage._files_check_executions()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET enable_hashjoin = off
+SET enable_mergejoin = off
 AS $$
 DECLARE
 	missing uuid;
@@ -430,36 +433,8 @@ CREATE FUNCTION @extschema@.sage_submit(
 	casilla_id bigint DEFAULT NULL, emisor_id text DEFAULT NULL,
 	metodo_envio text DEFAULT NULL, options jsonb DEFAULT '{}')
 RETURNS uuid
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	eid uuid := gen_random_uuid();
-BEGIN
-	PERFORM sage._wake_at_commit();
-	IF file IS NULL THEN
-		RAISE EXCEPTION 'file must not be null'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF filename IS NULL OR filename = '' THEN
-		RAISE EXCEPTION 'file name must not be null or empty'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	PERFORM sage._check_submit_options(config, package, priority, placement,
-									   max_attempts, options);
-
-	INSERT INTO sage.executions (id, config, package, options, priority,
-								 placement, max_attempts, casilla_id,
-								 emisor_id, metodo_envio)
-	VALUES (eid, config, package, options, priority, placement,
-			coalesce(max_attempts, current_setting('sage.max_attempts')::integer),
-			casilla_id, emisor_id, metodo_envio);
-	INSERT INTO sage.execution_files (execution_id, role, name, ordinal, size,
-									  sha256, content)
-	VALUES (eid, 'in', filename, 1, length(file), sha256(file), file);
-	RETURN eid;
-END
-$$;
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'sage_submit_one';
 COMMENT ON FUNCTION @extschema@.sage_submit(text, bytea, text, text, integer, text, integer, bigint, text, text, jsonb) IS 'Submit one execution of one file under a SAGE YAML configuration; returns its id';
 
 CREATE FUNCTION @extschema@.sage_submit_batch(
@@ -469,68 +444,8 @@ CREATE FUNCTION @extschema@.sage_submit_batch(
 	casilla_id bigint DEFAULT NULL, emisor_id text DEFAULT NULL,
 	metodo_envio text DEFAULT NULL, options jsonb DEFAULT '{}')
 RETURNS SETOF uuid
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	n integer;
-	bad integer;
-	ids uuid[];
-BEGIN
-	PERFORM sage._wake_at_commit();
-	IF files IS NULL OR filenames IS NULL THEN
-		RAISE EXCEPTION 'files and file names must not be null'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF array_ndims(files) > 1 OR array_ndims(filenames) > 1 THEN
-		RAISE EXCEPTION 'files and file names must be one-dimensional arrays'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	n := coalesce(array_length(files, 1), 0);
-	IF coalesce(array_length(filenames, 1), 0) <> n THEN
-		RAISE EXCEPTION 'got % files but % file names', n, coalesce(array_length(filenames, 1), 0)
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Pass one name per file, in the same order.';
-	END IF;
-	SELECT min(u.ord) INTO bad
-	FROM unnest(files) WITH ORDINALITY AS u(f, ord) WHERE u.f IS NULL;
-	IF bad IS NOT NULL THEN
-		RAISE EXCEPTION 'file % must not be null', bad
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	SELECT min(u.ord) INTO bad
-	FROM unnest(filenames) WITH ORDINALITY AS u(f, ord)
-	WHERE u.f IS NULL OR u.f = '';
-	IF bad IS NOT NULL THEN
-		RAISE EXCEPTION 'name of file % must not be null or empty', bad
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	PERFORM sage._check_submit_options(config, package, priority, placement,
-									   max_attempts, options);
-	IF n = 0 THEN
-		RETURN;
-	END IF;
-
-	/*
-	 * Two statements, not one with data-modifying CTEs: the files' row-level
-	 * security check must see the executions just inserted, and sibling
-	 * CTEs share one snapshot.
-	 */
-	ids := ARRAY(SELECT gen_random_uuid() FROM generate_series(1, n));
-	INSERT INTO sage.executions (id, config, package, options, priority,
-								 placement, max_attempts, casilla_id,
-								 emisor_id, metodo_envio)
-	SELECT ids[i], config, package, options, priority, placement,
-		   coalesce(max_attempts, current_setting('sage.max_attempts')::integer),
-		   casilla_id, emisor_id, metodo_envio
-	FROM generate_series(1, n) AS i;
-	INSERT INTO sage.execution_files (execution_id, role, name, ordinal,
-									  size, sha256, content)
-	SELECT ids[u.ord], 'in', u.name, 1, length(u.f), sha256(u.f), u.f
-	FROM unnest(files, filenames) WITH ORDINALITY AS u(f, name, ord);
-	RETURN QUERY SELECT u.id FROM unnest(ids) AS u(id);
-END
-$$;
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'sage_submit_batch';
 COMMENT ON FUNCTION @extschema@.sage_submit_batch(text, bytea[], text[], text, integer, text, integer, bigint, text, text, jsonb) IS 'Submit many executions in one call, one per file, all under the same configuration and options; returns their ids in file order';
 
 CREATE FUNCTION sage._check_submit_options(config text, package text,

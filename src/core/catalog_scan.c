@@ -37,6 +37,7 @@ typedef struct ScanRule
  */
 typedef struct ScanField
 {
+	int			fi;				/* index of the field in the catalog */
 	int			col;			/* column in the record */
 	SageFieldType type;
 	const char *format;			/* fecha format, or NULL */
@@ -94,6 +95,10 @@ typedef struct Scan
 	ScanField  *sf;				/* the fields present in the file, in order */
 	int			nsf;			/* their number */
 	ScanCell   *cells;			/* one per entry of sf */
+	int		   *act;			/* entries of sf with a unique key or kept
+								 * values: all a clean record needs after
+								 * its checks */
+	int			nact;			/* their number */
 	bool		na_empty_only;	/* na_values is exactly [""] */
 	uint32_t   *na_lens;		/* lengths of the na_values */
 } Scan;
@@ -428,12 +433,14 @@ scan_prepare(Scan *s)
 	s->sf = sage_alloc0(s->pc->arena, sizeof(ScanField) * (size_t) (cat->nfields + 1));
 	s->cells = sage_alloc0(s->pc->arena, sizeof(ScanCell) * (size_t) (cat->nfields + 1));
 	s->na_lens = sage_alloc0(s->pc->arena, sizeof(uint32_t) * (size_t) (cat->nna_values + 1));
-	if (s->sf == NULL || s->cells == NULL || s->na_lens == NULL)
+	s->act = sage_alloc0(s->pc->arena, sizeof(int) * (size_t) (cat->nfields + 1));
+	if (s->sf == NULL || s->cells == NULL || s->na_lens == NULL || s->act == NULL)
 		return sage_error_memory(s->err, s->pc->budget);
 	for (k = 0; k < cat->nna_values; k++)
 		s->na_lens[k] = (uint32_t) strlen(cat->na_values[k]);
 	s->na_empty_only = cat->nna_values == 1 && cat->na_values[0][0] == '\0';
 	s->nsf = 0;
+	s->nact = 0;
 	for (f = 0; f < cat->nfields; f++)
 	{
 		ScanField  *p;
@@ -441,6 +448,7 @@ scan_prepare(Scan *s)
 		if (!s->present[f])
 			continue;			/* column_missing: checks skipped */
 		p = &s->sf[s->nsf++];
+		p->fi = f;
 		p->col = s->colmap[f];
 		p->type = cat->fields[f].type;
 		p->format = cat->fields[f].format;
@@ -448,6 +456,8 @@ scan_prepare(Scan *s)
 		p->batch = s->batch_need[f];
 		p->whole = s->whole_need[f];
 		p->unique = s->unique[f];
+		if (p->unique != NULL || p->batch || p->whole)
+			s->act[s->nact++] = s->nsf - 1;
 	}
 	return 0;
 }
@@ -486,6 +496,87 @@ scan_check_type(const ScanField *p, ScanCell *c)
 }
 
 /*
+ * The unique finding's message, formatted by hand: every row of a file of
+ * repeated keys has one, and snprintf would cost more than the finding.
+ * msg has room for the text and 20 digits.
+ */
+static void
+scan_repeated_message(char *msg, uint64_t first)
+{
+	static const char head[] = "value is repeated; it first appears on line ";
+	char		digits[24];
+	int			n = 0;
+
+	memcpy(msg, head, sizeof(head) - 1);
+	msg += sizeof(head) - 1;
+	do
+	{
+		digits[n++] = (char) ('0' + first % 10);
+		first /= 10;
+	} while (first > 0);
+	while (n > 0)
+		*msg++ = digits[--n];
+	*msg = '\0';
+}
+
+/*
+ * The second pass over plan entry k of the current record: its required
+ * or type finding (when the record has a null or invalid cell), the
+ * unique key's insertion, whose slot was prefetched by the first pass,
+ * and the values the rules read. msg is scratch space for a message.
+ */
+static inline int
+scan_finish_cell(Scan *s, int k, uint64_t line, uint64_t row, bool findings,
+				 char *msg)
+{
+	const ScanField *p = &s->sf[k];
+	ScanCell   *c = &s->cells[k];
+	bool		valid = c->state == CELL_VALID;
+	int			fi = p->fi;
+
+	if (findings)
+	{
+		if (c->state == CELL_NULL)
+		{
+			if (p->required &&
+				cell_finding(s, SAGE_CHECK_REQUIRED, fi, line, row, NULL,
+							 "a value is required") != 0)
+				return -1;
+		}
+		else if (c->state == CELL_INVALID)
+		{
+			if (cell_finding(s, SAGE_CHECK_TYPE, fi, line, row, c->text,
+							 type_message(p->type)) != 0)
+				return -1;
+		}
+	}
+	if (p->unique != NULL && c->state != CELL_NULL)
+	{
+		uint64_t	first = 0;
+		int			rc = sage_unique_set_insert_hashed(p->unique, c->hash, c->text,
+													   c->len, line, &first);
+
+		if (rc < 0)
+			return sage_error_memory(s->err, s->pc->budget);
+		if (rc == 0)
+		{
+			scan_repeated_message(msg, first);
+			if (cell_finding(s, SAGE_CHECK_UNIQUE, fi, line, row, c->text, msg) != 0)
+				return -1;
+		}
+	}
+	if (p->batch &&
+		sage_table_buffer_put(&s->batch, fi, valid, c->text, c->len,
+							  c->ival, c->fval, c->bval) != 0)
+		return sage_error_memory(s->err, s->pc->budget);
+	if (p->whole &&
+		sage_table_buffer_put(&s->res->whole, fi, valid, c->text, c->len,
+							  c->ival, c->fval, c->bval) != 0)
+		return sage_error_memory(s->err, s->pc->budget);
+	return 0;
+}
+
+/*
  * Runs every built-in check on one data record and collects its values.
  *
  * Two passes over the fields: the first checks every cell and starts the
@@ -498,7 +589,7 @@ scan_record(Scan *s, const SageRecord *rec, uint64_t row)
 {
 	int			k;
 	int			nsf = s->nsf;
-	int			fi = 0;
+	int			nvisit;
 	bool		any_null_or_bad = false;
 	char		msg[512];
 
@@ -571,58 +662,16 @@ scan_record(Scan *s, const SageRecord *rec, uint64_t row)
 			c->hash = sage_unique_set_prefetch(p->unique, c->text, c->len);
 	}
 
-	/* pass 2: findings in field order, unique keys, collected values */
-	for (k = 0; k < nsf; k++)
-	{
-		const ScanField *p = &s->sf[k];
-		ScanCell   *c = &s->cells[k];
-		bool		valid = c->state == CELL_VALID;
-
-		/* the catalog field of plan entry k: the k-th present field */
-		while (!s->present[fi])
-			fi++;
-		if (any_null_or_bad)
-		{
-			if (c->state == CELL_NULL)
-			{
-				if (p->required &&
-					cell_finding(s, SAGE_CHECK_REQUIRED, fi, rec->line, row, NULL,
-								 "a value is required") != 0)
-					return -1;
-			}
-			else if (c->state == CELL_INVALID)
-			{
-				if (cell_finding(s, SAGE_CHECK_TYPE, fi, rec->line, row, c->text,
-								 type_message(p->type)) != 0)
-					return -1;
-			}
-		}
-		if (p->unique != NULL && c->state != CELL_NULL)
-		{
-			uint64_t	first = 0;
-			int			rc = sage_unique_set_insert_hashed(p->unique, c->hash, c->text,
-														   c->len, rec->line, &first);
-
-			if (rc < 0)
-				return sage_error_memory(s->err, s->pc->budget);
-			if (rc == 0)
-			{
-				snprintf(msg, sizeof(msg), "value is repeated; it first appears on line %llu",
-						 (unsigned long long) first);
-				if (cell_finding(s, SAGE_CHECK_UNIQUE, fi, rec->line, row, c->text, msg) != 0)
-					return -1;
-			}
-		}
-		if (p->batch &&
-			sage_table_buffer_put(&s->batch, fi, valid, c->text, c->len,
-								  c->ival, c->fval, c->bval) != 0)
-			return sage_error_memory(s->err, s->pc->budget);
-		if (p->whole &&
-			sage_table_buffer_put(&s->res->whole, fi, valid, c->text, c->len,
-								  c->ival, c->fval, c->bval) != 0)
-			return sage_error_memory(s->err, s->pc->budget);
-		fi++;
-	}
+	/*
+	 * pass 2: findings in field order, unique keys, collected values; a
+	 * record without a null or invalid cell has no required or type
+	 * finding, so only the fields with a key or kept values are visited
+	 */
+	nvisit = any_null_or_bad ? nsf : s->nact;
+	for (k = 0; k < nvisit; k++)
+		if (scan_finish_cell(s, any_null_or_bad ? k : s->act[k], rec->line, row,
+							 any_null_or_bad, msg) != 0)
+			return -1;
 	if (s->any_batch && s->batch.nrows >= SAGE_BATCH_ROWS)
 		return scan_flush_batch(s);
 	return 0;

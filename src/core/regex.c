@@ -31,6 +31,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include "regex_internal.h"
+#include "encoding_internal.h"
 
 #include <pcre2.h>
 #include <pthread.h>
@@ -839,7 +840,15 @@ sage_regex_match(SageRegexMatcher *m, const char *s, size_t len, SageError *err)
 {
 	int			rc;
 
-	rc = pcre2_match(m->re->code, (PCRE2_SPTR) s, len, 0, 0, m->md, m->mctx);
+	/*
+	 * ASCII text is valid UTF-8, so the JIT code can be entered directly,
+	 * skipping pcre2_match()'s argument and UTF checks (a large part of a
+	 * short cell's cost); other text takes the checked path.
+	 */
+	if (m->re->jit && sage_enc_is_ascii(s, len))
+		rc = pcre2_jit_match(m->re->code, (PCRE2_SPTR) s, len, 0, 0, m->md, m->mctx);
+	else
+		rc = pcre2_match(m->re->code, (PCRE2_SPTR) s, len, 0, 0, m->md, m->mctx);
 	if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
 		rc = pcre2_match(m->re->code, (PCRE2_SPTR) s, len, 0, PCRE2_NO_JIT, m->md,
 						 m->mctx);

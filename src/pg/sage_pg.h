@@ -186,6 +186,11 @@ void		sage_shmem_claim_in_xact(void);
 int			sage_shmem_take_orphans(pg_uuid_t *ids, int32 *attempts, int max);
 /* Sets the latches of the launcher and of every idle worker. */
 void		sage_shmem_wake_all(void);
+/*
+ * The launcher and idle workers are woken when the current transaction
+ * commits (ERROR 55000 unless sage is preloaded): sage._wake_at_commit().
+ */
+void		sage_shmem_wake_at_commit(void);
 
 /* ------------------------------------------------- executions (execution.c) */
 

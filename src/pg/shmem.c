@@ -487,6 +487,18 @@ sage_shmem_claim_in_xact(void)
 }
 
 /*
+ * sage_shmem_wake_at_commit: see sage_pg.h. What sage._wake_at_commit()
+ * does, for the submit functions written in C.
+ */
+void
+sage_shmem_wake_at_commit(void)
+{
+	sage_shmem_require();
+	shmem_register_xact();
+	shmem_wake_pending = true;
+}
+
+/*
  * sage._wake_at_commit(): the launcher and idle workers are woken when the
  * calling transaction commits. Also refuses to queue work on a server
  * where sage is not preloaded (nothing would ever run it).
@@ -494,9 +506,7 @@ sage_shmem_claim_in_xact(void)
 Datum
 sage_wake_at_commit(PG_FUNCTION_ARGS)
 {
-	sage_shmem_require();
-	shmem_register_xact();
-	shmem_wake_pending = true;
+	sage_shmem_wake_at_commit();
 	PG_RETURN_VOID();
 }
 
