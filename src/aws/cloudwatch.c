@@ -26,6 +26,7 @@
 
 #include "sage/sigv4.h"
 #include "json_reader.h"
+#include "service_internal.h"
 #include "../core/json_internal.h"
 
 #define CW_MAX_NAME 255			/* namespace, metric and dimension names */
@@ -78,21 +79,8 @@ sage_cloudwatch_client_new(const SageCloudWatchOptions *opts, SageError *err)
 	c->max_bytes = opts->max_request_bytes > 0 &&
 		opts->max_request_bytes < SAGE_CLOUDWATCH_MAX_BYTES ?
 		opts->max_request_bytes : SAGE_CLOUDWATCH_MAX_BYTES;
-	c->region = strdup(opts->region);
-	c->endpoint = malloc(strlen(opts->region) + 64 +
-						 (opts->endpoint != NULL ? strlen(opts->endpoint) : 0));
-	if (c->region == NULL || c->endpoint == NULL)
-	{
-		sage_cloudwatch_client_free(c);
-		sage_error_memory(err, NULL);
-		return NULL;
-	}
-	if (opts->endpoint != NULL)
-		strcpy(c->endpoint, opts->endpoint);
-	else
-		sprintf(c->endpoint, "https://monitoring.%s.amazonaws.com", opts->region);
-	c->http = sage_http_client_new(&opts->http, err);
-	if (c->http == NULL)
+	if (sage_aws_service_open("monitoring", opts->region, opts->endpoint, &opts->http,
+							  &c->region, &c->endpoint, &c->http, err) != 0)
 	{
 		sage_cloudwatch_client_free(c);
 		return NULL;
@@ -105,9 +93,7 @@ sage_cloudwatch_client_free(SageCloudWatchClient *c)
 {
 	if (c == NULL)
 		return;
-	sage_http_client_free(c->http);
-	free(c->endpoint);
-	free(c->region);
+	sage_aws_service_close(c->region, c->endpoint, c->http);
 	free(c);
 }
 

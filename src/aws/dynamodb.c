@@ -32,6 +32,7 @@
 #include <zlib.h>
 
 #include "json_reader.h"
+#include "service_internal.h"
 #include "../core/json_internal.h"
 
 #define DDB_TARGET_PREFIX "DynamoDB_20120810."
@@ -77,21 +78,8 @@ sage_dynamodb_client_new(const SageDynamoOptions *opts, SageError *err)
 	}
 	c->credentials = opts->credentials;
 	c->http_opts = opts->http;
-	c->region = strdup(opts->region);
-	c->endpoint = malloc(strlen(opts->region) + 64 +
-						 (opts->endpoint != NULL ? strlen(opts->endpoint) : 0));
-	if (c->region == NULL || c->endpoint == NULL)
-	{
-		sage_dynamodb_client_free(c);
-		sage_error_memory(err, NULL);
-		return NULL;
-	}
-	if (opts->endpoint != NULL)
-		strcpy(c->endpoint, opts->endpoint);
-	else
-		sprintf(c->endpoint, "https://dynamodb.%s.amazonaws.com", opts->region);
-	c->http = sage_http_client_new(&opts->http, err);
-	if (c->http == NULL)
+	if (sage_aws_service_open("dynamodb", opts->region, opts->endpoint, &opts->http,
+							  &c->region, &c->endpoint, &c->http, err) != 0)
 	{
 		sage_dynamodb_client_free(c);
 		return NULL;
@@ -104,9 +92,7 @@ sage_dynamodb_client_free(SageDynamoClient *c)
 {
 	if (c == NULL)
 		return;
-	sage_http_client_free(c->http);
-	free(c->endpoint);
-	free(c->region);
+	sage_aws_service_close(c->region, c->endpoint, c->http);
 	free(c);
 }
 

@@ -26,6 +26,7 @@
 
 #include "sage/sigv4.h"
 #include "json_reader.h"
+#include "service_internal.h"
 
 #define LAMBDA_MAX_NAME 170		/* longest function name or ARN (+ version) */
 
@@ -62,21 +63,8 @@ sage_lambda_client_new(const SageLambdaOptions *opts, SageError *err)
 		opts->max_event_payload : SAGE_LAMBDA_MAX_EVENT_PAYLOAD;
 	c->max_sync = opts->max_sync_payload > 0 ?
 		opts->max_sync_payload : SAGE_LAMBDA_MAX_SYNC_PAYLOAD;
-	c->region = strdup(opts->region);
-	c->endpoint = malloc(strlen(opts->region) + 64 +
-						 (opts->endpoint != NULL ? strlen(opts->endpoint) : 0));
-	if (c->region == NULL || c->endpoint == NULL)
-	{
-		sage_lambda_client_free(c);
-		sage_error_memory(err, NULL);
-		return NULL;
-	}
-	if (opts->endpoint != NULL)
-		strcpy(c->endpoint, opts->endpoint);
-	else
-		sprintf(c->endpoint, "https://lambda.%s.amazonaws.com", opts->region);
-	c->http = sage_http_client_new(&opts->http, err);
-	if (c->http == NULL)
+	if (sage_aws_service_open("lambda", opts->region, opts->endpoint, &opts->http,
+							  &c->region, &c->endpoint, &c->http, err) != 0)
 	{
 		sage_lambda_client_free(c);
 		return NULL;
@@ -89,9 +77,7 @@ sage_lambda_client_free(SageLambdaClient *c)
 {
 	if (c == NULL)
 		return;
-	sage_http_client_free(c->http);
-	free(c->endpoint);
-	free(c->region);
+	sage_aws_service_close(c->region, c->endpoint, c->http);
 	free(c);
 }
 
