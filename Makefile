@@ -75,6 +75,13 @@ lambda/%.o: lambda/%.c $(wildcard lambda/*.h src/include/sage/*.h)
 lambda/bootstrap: $(LAMBDA_SRCS:.c=.o) $(CORE_SRCS:.c=.o) $(AWS_SRCS:.c=.o)
 	$(CC) $(CFLAGS) -o $@ $^ $(CLI_LIBS) -lcurl -lcrypto
 
+# Deployment packages for provided.al2023 (build/lambda/sage-bootstrap-
+# <arch>.zip, libraries and glibc bundled); see lambda/README.md.
+LAMBDA_ARCHS ?= x86_64 arm64
+.PHONY: lambda-package
+lambda-package:
+	bash lambda/package.sh $(LAMBDA_ARCHS)
+
 install: install-cli
 .PHONY: install-cli
 install-cli: sage-validate

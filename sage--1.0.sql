@@ -61,7 +61,10 @@ CREATE TABLE sage.executions (
 	owner regrole NOT NULL DEFAULT pg_catalog.quote_ident(current_user)::pg_catalog.regrole,
 	casilla_id bigint,
 	emisor_id text,
-	metodo_envio text
+	metodo_envio text,
+	billed_ms bigint CHECK (billed_ms >= 0),
+	memory_mb integer CHECK (memory_mb > 0),
+	architecture text CHECK (architecture IN ('x86_64', 'arm64'))
 );
 
 COMMENT ON TABLE sage.executions IS 'One row per submitted SAGE execution: its state, attempts, placement, timestamps and validation counts';
@@ -90,6 +93,9 @@ COMMENT ON COLUMN sage.executions.owner IS 'Role that submitted the execution; o
 COMMENT ON COLUMN sage.executions.casilla_id IS 'SAGE mailbox (casilla) of the submission';
 COMMENT ON COLUMN sage.executions.emisor_id IS 'SAGE sender (emisor) of the submission';
 COMMENT ON COLUMN sage.executions.metodo_envio IS 'SAGE submission method (metodo_envio)';
+COMMENT ON COLUMN sage.executions.billed_ms IS 'Billed duration of the latest attempt in milliseconds: Lambda''s billed duration, or for local attempts finished_at - started_at';
+COMMENT ON COLUMN sage.executions.memory_mb IS 'Memory of the Lambda function that ran the latest attempt (MB); NULL for local attempts';
+COMMENT ON COLUMN sage.executions.architecture IS 'Architecture of the Lambda function that ran the latest attempt (x86_64 or arm64); NULL for local attempts';
 
 /* The claim: the first pending execution in (priority, submit) order. */
 CREATE INDEX executions_claim_idx ON sage.executions (priority, submitted_at)
@@ -598,7 +604,9 @@ BEGIN
 		   e.success_rate, e.status, e.last_error,
 		   (SELECT array_agg(f.name ORDER BY f.ordinal) FROM sage.execution_files f
 			WHERE f.execution_id = e.id AND f.role = 'out'),
-		   (SELECT convert_from(f.content, 'UTF8')::jsonb FROM sage.execution_files f
+		   (SELECT convert_from(coalesce(f.content, CASE WHEN f.storage = 's3'
+									 THEN sage._file_s3(e.id, f.name) END), 'UTF8')::jsonb
+			FROM sage.execution_files f
 			WHERE f.execution_id = e.id AND f.role = 'out' AND f.name = 'report.json')
 	INTO state, attempt, "where", submitted_at, started_at, finished_at,
 		 records, errors, warnings, rows_with_errors, success_rate, status,
@@ -620,6 +628,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
 	result bytea;
+	stored text;
 	st text;
 	available text;
 BEGIN
@@ -632,7 +641,7 @@ BEGIN
 		RAISE EXCEPTION 'execution % does not exist', sage_file.id
 			USING ERRCODE = 'undefined_object';
 	END IF;
-	SELECT f.content INTO result FROM sage.execution_files f
+	SELECT f.content, f.storage INTO result, stored FROM sage.execution_files f
 	WHERE f.execution_id = sage_file.id AND f.name = sage_file.name
 	ORDER BY f.role = 'out' DESC LIMIT 1;
 	IF NOT FOUND THEN
@@ -645,6 +654,9 @@ BEGIN
 								THEN format('The execution has no files (state %s).', st)
 								ELSE format('Its files are %s.', available) END;
 	END IF;
+	IF result IS NULL AND stored = 's3' THEN
+		RETURN sage._file_s3(sage_file.id, sage_file.name);
+	END IF;
 	IF result IS NULL THEN
 		RAISE EXCEPTION 'file "%" of execution % is not stored in the database', sage_file.name, sage_file.id
 			USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -652,32 +664,47 @@ BEGIN
 	RETURN result;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.sage_file(uuid, text) IS 'Content of a file of an execution: an output (report.json, output.log, failures.csv, ...) or, failing that, a submitted input';
+COMMENT ON FUNCTION @extschema@.sage_file(uuid, text) IS 'Content of a file of an execution: an output (report.json, output.log, failures.csv, ...) or, failing that, a submitted input; read from S3 when it is stored there';
 
 CREATE FUNCTION @extschema@.sage_files(id uuid,
-	OUT role text, OUT name text, OUT size bigint, OUT sha256 text)
+	OUT role text, OUT name text, OUT size bigint, OUT sha256 text,
+	OUT uri text)
 RETURNS SETOF record
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT f.role, f.name, f.size, encode(f.sha256, 'hex')
+	SELECT f.role, f.name, f.size, encode(f.sha256, 'hex'), f.uri
 	FROM sage.execution_files f
 	WHERE f.execution_id = $1
 	ORDER BY f.role, f.ordinal
 $$;
-COMMENT ON FUNCTION @extschema@.sage_files(uuid) IS 'Inputs and outputs of an execution, with their sizes and SHA-256';
+COMMENT ON FUNCTION @extschema@.sage_files(uuid) IS 'Inputs and outputs of an execution, with their sizes, SHA-256 and, for files stored in S3, their s3:// uri';
 
 /* -------------------------------------------------------------- views */
 
 CREATE VIEW sage.progress WITH (security_invoker = true) AS
 	SELECT p.execution_id, e.owner, p.pid, p.attempt, e.records AS records_total,
-		   p.records AS records_done, p.bytes AS bytes_done,
-		   (SELECT pg_catalog.sum(f.size) FROM sage.execution_files f
-			WHERE f.execution_id = e.id AND f.role = 'in')::bigint AS bytes_total,
-		   p.started_at, pg_catalog.now() - p.started_at AS elapsed
+		   p.records AS records_done, p.bytes AS bytes_done, t.bytes_total,
+		   p.started_at, pg_catalog.now() - p.started_at AS elapsed,
+		   pg_catalog.round(100.0 * LEAST(p.bytes, t.bytes_total)
+				/ nullif(t.bytes_total, 0), 2) AS percent_bytes,
+		   pg_catalog.round(100.0 * LEAST(p.records, e.records)
+				/ nullif(e.records, 0), 2) AS percent_records,
+		   pg_catalog.round(p.records / s.seconds, 1) AS records_per_second,
+		   pg_catalog.round(p.bytes / s.seconds) AS bytes_per_second,
+		   CASE WHEN p.bytes > 0 AND t.bytes_total >= p.bytes
+				THEN (t.bytes_total - p.bytes) * (s.seconds / p.bytes)
+					 * interval '1 second' END AS eta
 	FROM sage._progress() p
-	JOIN sage.executions e ON e.id = p.execution_id AND e.attempt = p.attempt;
-COMMENT ON VIEW sage.progress IS 'Executions local workers are processing now, with records and bytes done (from shared memory)';
+	JOIN sage.executions e ON e.id = p.execution_id AND e.attempt = p.attempt
+	CROSS JOIN LATERAL (
+		SELECT pg_catalog.sum(f.size)::bigint AS bytes_total
+		FROM sage.execution_files f
+		WHERE f.execution_id = e.id AND f.role = 'in') t
+	CROSS JOIN LATERAL (
+		SELECT GREATEST(0.001, EXTRACT(epoch FROM
+				pg_catalog.clock_timestamp() - p.started_at)) AS seconds) s;
+COMMENT ON VIEW sage.progress IS 'Executions local workers are processing now: records and bytes done, percentage of the input bytes (and of the records, when an earlier attempt counted them), rates since the attempt started and the time left at that rate (from shared memory)';
 
 CREATE VIEW sage.workers AS
 	SELECT w.backend_type, w.slot, w.pid, w.state, w.execution_id, w.attempt,
@@ -755,6 +782,136 @@ GRANT EXECUTE ON FUNCTION
 	@extschema@.sage_result(uuid), @extschema@.sage_file(uuid, text),
 	@extschema@.sage_files(uuid)
 	TO PUBLIC;
+
+/* ---- observability: cost, progress, notifications, dashboard ---- */
+
+/*
+ * Completion notifications. The trigger fires only when a row's state
+ * becomes final (the WHEN clause is evaluated without entering PL/pgSQL,
+ * and is false when sage.notify_channel is empty), so whoever completes
+ * an execution (a local worker, the Lambda reconciler, sage_cancel, the
+ * rescue of an exhausted execution) notifies in that same transaction,
+ * and listeners hear of it only if it commits. Submits insert rows and
+ * retries move them back to pending: neither notifies.
+ */
+CREATE FUNCTION sage._notify_done()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+	PERFORM pg_catalog.pg_notify(
+		pg_catalog.current_setting('sage.notify_channel'),
+		pg_catalog.json_build_object('id', NEW.id, 'state', NEW.state,
+			'status', NEW.status, 'where', NEW."where",
+			'attempt', NEW.attempt)::text);
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sage._notify_done() IS 'Internal: notify sage.notify_channel with {id, state, status, where, attempt} when an execution reaches a final state';
+
+CREATE TRIGGER executions_notify_done AFTER UPDATE OF state ON sage.executions
+	FOR EACH ROW
+	WHEN (NEW.state IN ('succeeded', 'failed', 'dead', 'cancelled')
+		  AND OLD.state IS DISTINCT FROM NEW.state
+		  AND pg_catalog.current_setting('sage.notify_channel', true) <> '')
+	EXECUTE FUNCTION sage._notify_done();
+
+/*
+ * Estimated cost per day (UTC, by finished_at) and place. Each finished
+ * execution counts its latest attempt: Lambda attempts cost their billed
+ * duration times their memory at the price of their architecture (x86_64
+ * when unknown), plus one request; local attempts show their processing
+ * seconds but 0 GB-seconds and 0 cost, as the host is paid for anyway.
+ * Lambda executions whose billed duration or memory is unknown are
+ * counted in unpriced and left out of the GB-seconds.
+ */
+CREATE VIEW sage.cost_daily WITH (security_invoker = true) AS
+	SELECT d.day, d."where", d.executions, d.succeeded, d.billed_seconds,
+		   d.gb_seconds, d.requests, d.unpriced,
+		   pg_catalog.round((d.cost_gb_seconds
+				+ d.requests * pg_catalog.current_setting('sage.lambda_price_request')::float8
+				)::numeric, 8) AS estimated_cost
+	FROM (
+		SELECT (e.finished_at AT TIME ZONE 'UTC')::date AS day, e."where",
+			   pg_catalog.count(*) AS executions,
+			   pg_catalog.count(*) FILTER (WHERE e.state = 'succeeded') AS succeeded,
+			   pg_catalog.round(pg_catalog.sum(e.billed_ms) / 1000.0, 3) AS billed_seconds,
+			   CASE WHEN e."where" = 'lambda'
+					THEN coalesce(pg_catalog.round(pg_catalog.sum(
+						e.billed_ms / 1000.0 * e.memory_mb / 1024.0), 3), 0)
+					ELSE 0 END AS gb_seconds,
+			   CASE WHEN e."where" = 'lambda' THEN pg_catalog.count(*) ELSE 0 END AS requests,
+			   pg_catalog.count(*) FILTER (WHERE e."where" = 'lambda'
+				   AND (e.billed_ms IS NULL OR e.memory_mb IS NULL)) AS unpriced,
+			   CASE WHEN e."where" = 'lambda'
+					THEN coalesce(pg_catalog.sum(e.billed_ms / 1000.0 * e.memory_mb / 1024.0
+						* CASE e.architecture
+							WHEN 'arm64' THEN pg_catalog.current_setting('sage.lambda_price_gb_second_arm64')::float8
+							ELSE pg_catalog.current_setting('sage.lambda_price_gb_second_x86')::float8 END), 0)
+					ELSE 0 END AS cost_gb_seconds
+		FROM sage.executions e
+		WHERE e.finished_at IS NOT NULL AND e."where" IS NOT NULL
+		GROUP BY 1, 2) d;
+COMMENT ON VIEW sage.cost_daily IS 'Per day (UTC) and place (local or lambda): finished executions, billed seconds, Lambda GB-seconds (billed_ms/1000 x memory_mb/1024; 0 for local), requests and estimated cost (GB-seconds x sage.lambda_price_gb_second_x86 or _arm64 + requests x sage.lambda_price_request; 0 for local); unpriced counts Lambda executions without billed duration or memory';
+
+CREATE FUNCTION @extschema@.sage_dashboard_html()
+RETURNS text
+LANGUAGE c VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'sage_dashboard_html';
+COMMENT ON FUNCTION @extschema@.sage_dashboard_html() IS 'A self-contained HTML page (inline SVG, no external resources) of the executions the caller can see: throughput, local vs Lambda, success rate, duration percentiles, daily cost, the slowest and the failing executions';
+
+GRANT SELECT ON sage.cost_daily TO PUBLIC;
+REVOKE ALL ON FUNCTION sage._notify_done(), @extschema@.sage_dashboard_html() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.sage_dashboard_html() TO PUBLIC;
+
+/* ---- storage and lock backends ---- */
+
+/*
+ * The S3 side of sage_file. It reads the file's row itself, under the
+ * caller's row-level security, and fetches only the uri written there by
+ * the extension: granting it to PUBLIC lets nobody read an object that
+ * sage_file would not show them.
+ */
+CREATE FUNCTION sage._file_s3(id uuid, name text)
+RETURNS bytea
+LANGUAGE c STRICT VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'sage_file_s3';
+COMMENT ON FUNCTION sage._file_s3(uuid, text) IS 'Internal: content of a file of an execution stored in S3 (an output first), fetched with the server''s S3 settings';
+REVOKE ALL ON FUNCTION sage._file_s3(uuid, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sage._file_s3(uuid, text) TO PUBLIC;
+
+/* ---- Lambda offload: dispatcher and reconciler ---- */
+
+/*
+ * Where executions ran and why. The dispatcher records its offload
+ * decision on every execution it sends to Lambda ("queue 12 > 3",
+ * "cpu 91% > 80%", "sage.offload = always", "lambda requested at
+ * submit"); local workers record theirs ("local worker free", "local
+ * requested at submit"), or keep the fallback reason when Lambda was
+ * unavailable ("fallback to local: lambda unavailable: ..."). Reasons
+ * that carry numbers are grouped by their kind (queue, cpu), with the
+ * latest full reason as an example.
+ */
+CREATE VIEW sage.offload_reasons WITH (security_invoker = true) AS
+	SELECT r."where", r.reason, pg_catalog.count(*) AS executions,
+		   pg_catalog.count(*) FILTER (WHERE r.state IN ('running', 'dispatched')) AS in_flight,
+		   pg_catalog.count(*) FILTER (WHERE r.state = 'pending') AS pending,
+		   pg_catalog.count(*) FILTER (WHERE r.state = 'succeeded') AS succeeded,
+		   pg_catalog.count(*) FILTER (WHERE r.state IN ('failed', 'dead')) AS failed,
+		   (pg_catalog.array_agg(r.where_reason ORDER BY r.started_at DESC NULLS LAST))[1] AS latest
+	FROM (SELECT e."where", e.state, e.started_at, e.where_reason,
+				 CASE WHEN e.where_reason LIKE 'queue %' THEN 'queue'
+					  WHEN e.where_reason LIKE 'cpu %' THEN 'cpu'
+					  WHEN e.where_reason LIKE 'fallback to local:%' THEN 'fallback to local'
+					  WHEN e.where_reason LIKE 'lambda unavailable, retrying:%' THEN 'lambda unavailable'
+					  ELSE e.where_reason END AS reason
+		  FROM sage.executions e
+		  WHERE e.where_reason IS NOT NULL) r
+	GROUP BY r."where", r.reason;
+COMMENT ON VIEW sage.offload_reasons IS 'Executions by place (local, lambda, or none yet after a fallback) and reason of the placement: queue (pending over sage.offload_queue_threshold), cpu (over sage.offload_cpu_percent), sage.offload = always, requested at submit, local worker free, fallback to local (Lambda unavailable), with counts by state and the latest full reason';
+COMMENT ON COLUMN sage.executions.attempt_base IS 'Attempts not counted against max_attempts: the value of attempt at the last sage_retry, plus one for each dispatch Lambda refused or never received (throttling, 5xx, network); the execution is dead once attempt - attempt_base reaches max_attempts';
+
+GRANT SELECT ON sage.offload_reasons TO PUBLIC;
 
 /* The launcher waits for the extension; tell it the extension is here. */
 SELECT sage._wake_at_commit();

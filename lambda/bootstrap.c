@@ -8,7 +8,8 @@
  *
  * An event is
  *	{"execution_id", "attempt", "yaml_config" | "config_key",
- *	 "input_files": [{"name", "key"}], "bucket", "prefix", "lock_table"}
+ *	 "input_files": [{"name", "key"}], "bucket", "prefix", "lock_table"
+ *	 [, "package"]}
  * and an invocation: acquire the lock (owner = request id, fencing token
  * = attempt; 409 when held or superseded), read config and inputs from S3
  * into memory, run sage_process into a memory sink, upload every output
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sage/aws.h"
 #include "sage/cloudwatch.h"
@@ -55,6 +57,7 @@ typedef struct BootEnv
 	const char *s3_endpoint;	/* NULL = AWS */
 	const char *function_name;	/* EMF dimension */
 	size_t		memory_limit;	/* processor budget, bytes; 0 = none */
+	const char *ca_file;		/* CA bundle for TLS, NULL = libcurl's */
 	SageCredentialProvider *credentials;	/* from the environment */
 	SageDynamoClient *dynamo;	/* lock and status records */
 	SageRuntimeApi api;			/* the Runtime API */
@@ -74,6 +77,7 @@ typedef struct BootEvent
 	const char *bucket;			/* inputs and outputs */
 	const char *prefix;			/* output key prefix, may be "" */
 	const char *lock_table;		/* DynamoDB lock table */
+	const char *package;		/* package to apply, or NULL to detect it */
 } BootEvent;
 
 /* How an invocation ended, for the response body and the EMF line. */
@@ -162,6 +166,9 @@ boot_parse_event(SageArena *arena, const char *text, size_t len,
 		(ev->prefix = boot_event_string(root, "prefix", false, true, err)) == NULL ||
 		(ev->lock_table = boot_event_string(root, "lock_table", false, false, err)) == NULL)
 		return -1;
+	v = sage_json_member(root, "package");
+	if (v != NULL && v->type == SAGE_JSON_STRING && v->len > 0)
+		ev->package = v->str;
 	v = sage_json_member(root, "attempt");
 	if (v == NULL || sage_json_to_int64(v, &ev->attempt) != 0 || ev->attempt < 1)
 		return sage_error_set(err, SAGE_ERR_ARGUMENT,
@@ -459,6 +466,7 @@ boot_run_locked(BootEnv *env, SageArena *arena, const BootEvent *ev,
 		memset(&opts, 0, sizeof(opts));
 		opts.execution_id = ev->execution_id;
 		opts.where = "lambda";
+		opts.package = ev->package;
 		opts.memory_limit = env->memory_limit;
 		if (sage_process(config, config_len, inputs, ev->ninputs, &opts,
 						 &sink, &outcome) != 0)
@@ -582,7 +590,14 @@ boot_handle(BootEnv *env, SageArena *arena, const SageInvocation *inv,
 
 	lock.table = ev->lock_table;
 	lock.execution_id = ev->execution_id;
-	lock.owner = inv->request_id;
+	/*
+	 * A duplicate delivery carries the same request id: the process id
+	 * makes two overlapping deliveries different owners, so only one holds
+	 * the lock and writes the attempt's outputs and status.
+	 */
+	lock.owner = sage_printf(arena, "%s/%ld", inv->request_id, (long) getpid());
+	if (lock.owner == NULL)
+		return sage_error_memory(err, NULL);
 	lock.attempt = ev->attempt;
 
 	/* a late event of an attempt that a newer one finished is refused */
@@ -646,6 +661,7 @@ boot_handle(BootEnv *env, SageArena *arena, const SageInvocation *inv,
 	s3opts.bucket = ev->bucket;
 	s3opts.path_style = env->s3_endpoint != NULL;
 	s3opts.credentials = env->credentials;
+	s3opts.http.ca_file = env->ca_file;
 	s3 = sage_s3_client_new(&s3opts, err);
 	if (s3 == NULL ||
 		boot_run_locked(env, arena, ev, s3, &lock, r, err) != 0)
@@ -662,6 +678,31 @@ boot_handle(BootEnv *env, SageArena *arena, const SageInvocation *inv,
 	}
 	sage_s3_client_free(s3);
 	return 0;
+}
+
+/*
+ * The CA bundle TLS verification uses. The bundled libcurl is Debian's,
+ * which looks for Debian's bundle; Amazon Linux 2023 keeps its bundle
+ * elsewhere, so without this every HTTPS request would fail verification
+ * there. SAGE_CA_FILE overrides both.
+ */
+static const char *
+boot_ca_file(void)
+{
+	static const char *const candidates[] = {
+		"/etc/ssl/certs/ca-certificates.crt",	/* Debian, Ubuntu */
+		"/etc/pki/tls/certs/ca-bundle.crt", /* Amazon Linux, RHEL */
+		"/etc/ssl/cert.pem"
+	};
+	const char *s = getenv("SAGE_CA_FILE");
+	size_t		i;
+
+	if (s != NULL && s[0] != '\0')
+		return s;
+	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+		if (access(candidates[i], R_OK) == 0)
+			return candidates[i];
+	return NULL;
 }
 
 /* Sets up the environment's clients; -1 with *err (an init error). */
@@ -686,6 +727,8 @@ boot_init(BootEnv *env, SageError *err)
 	if (s != NULL && atol(s) > 0)
 		env->memory_limit = (size_t) atol(s) * 1024 * 1024 / 4 * 3;
 
+	env->ca_file = boot_ca_file();
+
 	memset(&copts, 0, sizeof(copts));
 	copts.source = SAGE_CRED_SOURCE_ENV;
 	env->credentials = sage_aws_credentials_new(&copts, err);
@@ -696,6 +739,7 @@ boot_init(BootEnv *env, SageError *err)
 	dopts.endpoint = s && s[0] ? s : NULL;
 	dopts.region = env->region;
 	dopts.credentials = env->credentials;
+	dopts.http.ca_file = env->ca_file;
 	env->dynamo = sage_dynamodb_client_new(&dopts, err);
 	return env->dynamo == NULL ? -1 : 0;
 }

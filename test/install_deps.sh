@@ -10,6 +10,12 @@ libyaml-dev libpcre2-dev zlib1g-dev libexpat1-dev libcurl4-openssl-dev libssl-de
 libcmocka-dev postgresql-15 postgresql-server-dev-15 postgresql-client-15
 python3 python3-pandas python3-yaml libipc-run-perl iproute2 util-linux
 openjdk-17-jre-headless nodejs"
+# the deploy stage (test/deploy): zip for `make lambda-package` (which
+# installs the arm64 cross compiler and -dev packages itself), a static
+# shell for the package's chroot, qemu to run the arm64 package
+PKGS="$PKGS binutils zip busybox-static qemu-user-static"
+# the dashboard test (test/dashboard): headless Chromium renders the page
+PKGS="$PKGS chromium"
 # npm: Debian's package, unless node already brings its own (NodeSource's
 # nodejs includes npm and conflicts with Debian's npm package)
 if ! command -v npm > /dev/null 2>&1; then

@@ -12,6 +12,15 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 RUNAS=${SAGE_TEST_USER:-postgres}
 PG_CONFIG=${PG_CONFIG:-pg_config}
 WORK=$(mktemp -d /tmp/sage_pgtests.XXXXXX)
+# extra make arguments, e.g. test/pg_tests.sh "REGRESS=submit views" ISOLATION= PROVE_TESTS=
+MAKE_ARGS=("$@")
+
+# one PostgreSQL suite at a time on this machine: they share the installed
+# sage.so (test/pg_dev.sh holds the lock across make install already)
+if [ -z "${SAGE_PG_LOCKED:-}" ]; then
+	exec 9>/tmp/sage-pg.lock
+	flock 9
+fi
 
 # what the suites read: the Makefile (PGXS), the scripts, the tests, the
 # acceptance cases, and the sources (the Makefile's wildcards expect them)
@@ -27,7 +36,7 @@ fi
 
 cd "$WORK" || exit 1
 echo "sage PostgreSQL suites in $WORK"
-run make -s installcheck PG_CONFIG="$PG_CONFIG" SAGE_TOP="$WORK"
+run make -s installcheck PG_CONFIG="$PG_CONFIG" SAGE_TOP="$WORK" "${MAKE_ARGS[@]}"
 rc=$?
 
 if [ $rc -ne 0 ]; then

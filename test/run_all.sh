@@ -51,10 +51,22 @@ if [ -x test/aws/coverage.sh ]; then
 fi
 stage aws-services test/aws/run_service_tests.sh
 stage lambda-bootstrap test/lambda/run_bootstrap_test.sh
+stage lambda-service test/lambda/run_lambda_service_test.sh
+stage deploy test/deploy/run_deploy_tests.sh
+# the installed sage.so is shared by every PostgreSQL suite on this
+# machine: hold the lock they take from install to the last of them
+exec 9>/tmp/sage-pg.lock
+flock 9
+export SAGE_PG_LOCKED=1
 stage install make install
 if [ -x test/pg_tests.sh ]; then
-	stage postgres test/pg_tests.sh
+	# the Lambda, S3 and DynamoDB tests (t/003, t/004, t/010) use the
+	# services this wrapper starts in a private network namespace
+	stage postgres test/services/with_aws_services.sh test/pg_tests.sh
 fi
+stage dashboard test/dashboard/run_dashboard_test.sh
+exec 9>&-
+unset SAGE_PG_LOCKED
 
 echo
 if [ "$failed" -gt 0 ]; then

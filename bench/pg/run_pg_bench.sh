@@ -22,14 +22,23 @@
 #	   (a) claim in a transaction rolled back, (b) claim + completion
 #	   committed, consuming the queue head (dead index entries pile up).
 #
+#	Sections 1 and 2 measure the previous submit path (sage.submit_bulk =
+#	off: SQL statements, random ids) and the current one (on: bulk
+#	insertion, time-ordered ids) alternately in the same cluster, each run
+#	on freshly truncated and checkpointed tables, BENCH_ROUNDS times.
+#
 #	Environment: BENCH_SECONDS (per pgbench run, default 15), BENCH_BACKLOG
 #	(default 1000000), BENCH_E2E (default 10000), BENCH_WORKERS
-#	(sage.max_local_executions for 3 and 4, default 2), BENCH_PORT (55439).
+#	(sage.max_local_executions for 3 and 4, default 2), BENCH_PORT (55439),
+#	BENCH_SECTIONS (default "1 2 3 4 5"), BENCH_ROUNDS (default 2),
+#	BENCH_BIN (the PostgreSQL programs; default: pg_config --bindir).
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+BIN=${BENCH_BIN:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
 [ -x "$BIN/initdb" ] || BIN=/usr/lib/postgresql/15/bin
+SECTIONS=" ${BENCH_SECTIONS:-1 2 3 4 5} "
+ROUNDS=${BENCH_ROUNDS:-2}
 SECS=${BENCH_SECONDS:-15}
 BACKLOG=${BENCH_BACKLOG:-1000000}
 E2E=${BENCH_E2E:-10000}
@@ -199,27 +208,76 @@ EOF
 chown postgres "$WORK"/*.pgb 2>/dev/null
 
 tps() { grep -E '^tps' | sed -E 's/tps = ([0-9.]+).*/\1/'; }
+section() { case "$SECTIONS" in *" $1 "*) return 0 ;; esac; return 1; }
+# empty tables, a checkpoint and zeroed WAL statistics before each run
+fresh() {
+	psql_b -c "TRUNCATE sage.executions" -c "VACUUM ANALYZE sage.executions, sage.execution_files" \
+		-c "CHECKPOINT" -c "SELECT pg_stat_reset_shared('wal')" >/dev/null
+}
+# WAL bytes and flushes (pg_stat_wal) per unit since fresh, for $1 units
+walstat() {
+	psql_b -c "SELECT format('%s WAL bytes, %s per flush', round(wal_bytes / $1), round($1::numeric / greatest(wal_sync, 1), 1)) FROM pg_stat_wal"
+}
+path() { [ "$1" = on ] && echo "bulk (new)     " || echo "SQL (previous) "; }
+# pgbench as bench_user with the submit path $1; other arguments to pgbench
+pgbench_m() { local m=$1; shift; PGOPTIONS="${EXTRA_OPTS:-} -c sage.submit_bulk=$m" pgbench_u "$@"; }
 
 # ------------------------------------------------------------ 1. single-row
+if section 1; then
 say ""
 say "== 1. sage_submit, single-row, pgbench -c 8 -j 2 -T $SECS (workers off)"
+say "   load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+fresh
 r=$(pgbench_u -c 8 -j 2 -T "$SECS" -f "$WORK/insert.pgb" | tps)
-say "   plain one-row INSERT (commit ceiling, synchronous_commit on): $r tx/s"
-r=$(pgbench_u -c 8 -j 2 -T "$SECS" -f "$WORK/single.pgb" | tps)
-say "   sage_submit, synchronous_commit on:  $r submits/s"
-r=$(PGOPTIONS="-c synchronous_commit=off" pgbench_u -c 8 -j 2 -T "$SECS" -f "$WORK/single.pgb" | tps)
-say "   sage_submit, synchronous_commit off: $r submits/s"
+say "   plain one-row INSERT (commit ceiling, synchronous_commit on): $r tx/s; $(walstat "$(awk -v t="$r" -v s="$SECS" 'BEGIN { print int(t * s) }')")"
+for round in $(seq "$ROUNDS"); do
+	for m in off on; do
+		fresh
+		out=$(pgbench_m $m -c 8 -j 2 -T "$SECS" -f "$WORK/single.pgb")
+		n=$(echo "$out" | sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p')
+		say "   $(path $m) synchronous_commit on:  $(echo "$out" | tps) submits/s; per submit $(walstat "$n")"
+	done
+done
+for m in off on; do
+	fresh
+	r=$(EXTRA_OPTS="-c synchronous_commit=off" pgbench_m $m -c 8 -j 2 -T "$SECS" -f "$WORK/single.pgb" | tps)
+	say "   $(path $m) synchronous_commit off: $r submits/s"
+done
+# the same with the statement prepared once per client (-M prepared)
+fresh
+r=$(pgbench_m on -M prepared -c 8 -j 2 -T "$SECS" -f "$WORK/single.pgb" | tps)
+say "   $(path on) synchronous_commit on, -M prepared: $r submits/s"
+# group commit: the leader of a flush waits commit_delay for others to join
+for d in 200 1000; do
+	psql_b -c "ALTER SYSTEM SET commit_delay = $d" -c "SELECT pg_reload_conf()" >/dev/null
+	fresh
+	out=$(pgbench_m on -c 8 -j 2 -T "$SECS" -f "$WORK/single.pgb")
+	n=$(echo "$out" | sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p')
+	say "   $(path on) commit_delay = $d us (commit_siblings 5): $(echo "$out" | tps) submits/s; per submit $(walstat "$n")"
+done
+psql_b -c "ALTER SYSTEM RESET commit_delay" -c "SELECT pg_reload_conf()" >/dev/null
+say "   load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
 
 # ------------------------------------------------------------ 2. batch
-psql_b -c "TRUNCATE sage.executions" -c "VACUUM ANALYZE sage.executions, sage.execution_files"
+if section 2; then
 say ""
 say "== 2. sage_submit_batch, 1,000 files per call, pgbench -j 2 -T $SECS (workers off)"
-for c in 1 2; do
-	r=$(pgbench_u -c $c -j $c -T "$SECS" -f "$WORK/batch.pgb" | tps)
-	say "   $c client(s), synchronous_commit on: $(awk -v t="$r" 'BEGIN { printf "%.0f", t * 1000 }') submits/s"
+say "   load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq "$ROUNDS"); do
+	for c in 1 2; do
+		for m in off on; do
+			fresh
+			r=$(pgbench_m $m -c $c -j $c -T "$SECS" -f "$WORK/batch.pgb" | tps)
+			say "   $(path $m) $c client(s), synchronous_commit on: $(awk -v t="$r" 'BEGIN { printf "%.0f", t * 1000 }') submits/s; per submit $(walstat "$(awk -v t="$r" -v s="$SECS" 'BEGIN { print int(t * s * 1000) }')")"
+		done
+	done
 done
+say "   load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
 
 # ------------------------------------------------------------ 3. pickup latency
+if section 3; then
 start_cluster "$WORKERS" bench
 psql_b -c "TRUNCATE sage.executions" -c "VACUUM ANALYZE sage.executions, sage.execution_files"
 # warm-up: the launcher starts the workers, which then wait idle
@@ -237,7 +295,10 @@ say "   upper bound, started_at - submitted_at (includes the submit and its comm
 say "      $(psql_b -c "SELECT 1000 * EXTRACT(epoch FROM started_at - submitted_at) FROM sage.executions" | percentiles)"
 say "   (states: $(psql_b -c "SELECT string_agg(state || '=' || n, ' ') FROM (SELECT state, count(*) n FROM sage.executions GROUP BY 1) s"))"
 
+fi
+
 # ------------------------------------------------------------ 4. end to end
+if section 4; then
 psql_b -c "TRUNCATE sage.executions" -c "VACUUM ANALYZE sage.executions, sage.execution_files"
 say ""
 say "== 4. end to end: $E2E executions of the 1 KB CSV, $WORKERS local workers"
@@ -252,7 +313,10 @@ say "   $(psql_b -c "SELECT format('%s executions (%s), first start to last fini
 say "   wall clock, submit to all done: $(awk -v a="$t0" -v b="$t1" -v n="$E2E" 'BEGIN { printf "%.2f s, %.0f executions/s", b - a, n / (b - a) }')"
 say "   records validated: $(psql_b -c "SELECT sum(records) || ', errors ' || sum(errors) || ', warnings ' || sum(warnings) FROM sage.executions")"
 
+fi
+
 # ------------------------------------------------------------ 5. backlog
+if section 5; then
 # the launcher is parked in database postgres (no extension there), so
 # nothing claims but this session; 2 slots for the sessions
 start_cluster 2 postgres
@@ -274,6 +338,7 @@ psql_b -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) SELECT p.id FROM
 PGOPTIONS="-c synchronous_commit=off" pgbench_b -c 2 -j 2 -T "$SECS" -l --log-prefix="$WORK/claimc" -f "$WORK/claim_commit.pgb" >"$WORK/claimc.out"
 say "   (b) claim + complete, committed (synchronous_commit off, as workers do), 2 clients: $(tps <"$WORK/claimc.out") claims/s; per claim+complete: $(cat "$WORK"/claimc.[0-9]* | awk '{ print $3 / 1000 }' | percentiles)"
 say "   pending left: $(psql_b -c "SELECT count(*) FROM sage.executions WHERE state = 'pending'")"
+fi
 
 echo
 echo "==================== results"

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * src/aws/crypto.c
- *		SHA-256, HMAC-SHA256 and hex encoding over OpenSSL's EVP interface.
+ *		SHA-256, HMAC-SHA256, hex encoding, and MD5 and base64 for S3's
+ *		Content-MD5 and ETags, over OpenSSL's EVP interface.
  *
  * These are the only primitives SigV4 needs. Everything goes through the
  * OpenSSL 3 fetch-based APIs (EVP_MD_fetch, EVP_Q_mac), never through the
@@ -189,4 +190,50 @@ sage_crypto_cleanse(void *ptr, size_t len)
 {
 	if (ptr != NULL && len > 0)
 		OPENSSL_cleanse(ptr, len);
+}
+
+int
+sage_crypto_md5(const void *data, size_t len, uint8_t *out, SageError *err)
+{
+	/* fetched, not EVP_md5(): a FIPS provider refuses it with a clear error */
+	EVP_MD	   *md = EVP_MD_fetch(NULL, "MD5", NULL);
+	int			ok;
+
+	if (md == NULL)
+		return crypto_error(err, "compute MD5");
+	ok = EVP_Digest(len > 0 ? data : "", len, out, NULL, md, NULL);
+	EVP_MD_free(md);
+	if (ok != 1)
+		return crypto_error(err, "compute MD5");
+	return 0;
+}
+
+void
+sage_crypto_base64(const uint8_t *bytes, size_t len, char *out)
+{
+	static const char digits[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t		i;
+	char	   *o = out;
+
+	for (i = 0; i + 2 < len; i += 3)
+	{
+		uint32_t	v = (uint32_t) bytes[i] << 16 | (uint32_t) bytes[i + 1] << 8 | bytes[i + 2];
+
+		*o++ = digits[v >> 18];
+		*o++ = digits[(v >> 12) & 63];
+		*o++ = digits[(v >> 6) & 63];
+		*o++ = digits[v & 63];
+	}
+	if (i < len)
+	{
+		uint32_t	v = (uint32_t) bytes[i] << 16 |
+			(i + 1 < len ? (uint32_t) bytes[i + 1] << 8 : 0);
+
+		*o++ = digits[v >> 18];
+		*o++ = digits[(v >> 12) & 63];
+		*o++ = i + 1 < len ? digits[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
 }

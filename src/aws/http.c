@@ -2,11 +2,12 @@
  *
  * src/aws/http.c
  *		HTTP client of the AWS layer over libcurl: one request at a time on
- *		a reused handle, SigV4-signed, retried with backoff.
+ *		a reused handle, SigV4-signed, retried with backoff; and what it
+ *		shares with the multi transport (http_multi.c, http_internal.h).
  *
- * This is the only file of sage that calls curl_* (STYLE.md, practice
- * 17); the S3 client and the credential providers go through
- * sage_http_request().
+ * This file and http_multi.c are the only files of sage that call curl_*
+ * (STYLE.md, practice 17); the S3 client and the credential providers go
+ * through sage_http_request() or a SageHttpMulti.
  *
  * Choices, and why:
  *	- one easy handle per client, reset before each request: libcurl keeps
@@ -34,6 +35,7 @@
  *-------------------------------------------------------------------------
  */
 #include "sage/sigv4.h"
+#include "http_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -45,8 +47,6 @@
 
 #include <curl/curl.h>
 
-#define HTTP_MAX_HEADERS 64		/* caller's extra headers */
-
 struct SageHttpClient
 {
 	CURL	   *curl;			/* reused easy handle (keeps connections) */
@@ -55,20 +55,6 @@ struct SageHttpClient
 	uint64_t	rng;			/* xorshift state for backoff jitter */
 	char		errbuf[CURL_ERROR_SIZE];	/* libcurl's detailed reason */
 };
-
-/* What one attempt received; malloc'ed, since most attempts are retried away. */
-typedef struct HttpReception
-{
-	char	   *body;			/* response body */
-	size_t		len;			/* bytes of body */
-	size_t		cap;			/* bytes allocated for body */
-	size_t		max;			/* refuse bodies larger than this */
-	bool		too_large;		/* the body passed max: transfer aborted */
-	char	   *head;			/* header lines of the last response */
-	size_t		hlen;			/* bytes of head */
-	size_t		hcap;			/* bytes allocated for head */
-	bool		oom;			/* malloc failed */
-} HttpReception;
 
 /* Throttling error codes of AWS services: retried even on a 4xx. */
 static const char *const http_throttling_codes[] = {
@@ -83,19 +69,18 @@ static const char *const http_throttling_codes[] = {
 /* ------------------------------------------------------------ helpers */
 
 /*
- * http_curl_reason
+ * sage_http_curl_reason
  *		libcurl's reason for a failure: the error buffer when libcurl filled
  *		it (it names the host, the errno text...), else its generic text.
  */
-static const char *
-http_curl_reason(SageHttpClient *c, CURLcode rc)
+const char *
+sage_http_curl_reason(const char *errbuf, CURLcode rc)
 {
-	return c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(rc);
+	return errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
 }
 
-/* Monotonic milliseconds, for the deadline. */
-static int64_t
-http_monotonic_ms(void)
+int64_t
+sage_http_monotonic_ms(void)
 {
 	struct timespec ts;
 
@@ -115,34 +100,42 @@ http_default_sleep(void *arg, long ms)
 
 /* Next jitter value (xorshift64*), uniform enough for spreading retries. */
 static uint64_t
-http_random(SageHttpClient *c)
+http_random(uint64_t *rng)
 {
-	c->rng ^= c->rng >> 12;
-	c->rng ^= c->rng << 25;
-	c->rng ^= c->rng >> 27;
-	return c->rng * UINT64_C(2685821657736338717);
+	*rng ^= *rng >> 12;
+	*rng ^= *rng << 25;
+	*rng ^= *rng >> 27;
+	return *rng * UINT64_C(2685821657736338717);
+}
+
+uint64_t
+sage_http_seed(const void *object)
+{
+	uint64_t	seed = (uint64_t) time(NULL) ^ ((uint64_t) getpid() << 32) ^
+		(uint64_t) (uintptr_t) object;
+
+	return seed != 0 ? seed : 1;
 }
 
 /*
- * http_backoff_ms
+ * sage_http_backoff_ms
  *		Full jitter: uniform in [0, min(cap, base * 2^(attempt - 1))].
  */
-static long
-http_backoff_ms(SageHttpClient *c, int attempt)
+long
+sage_http_backoff_ms(const SageHttpOptions *opts, uint64_t *rng, int attempt)
 {
-	long		ceiling = c->opts.retry_base_ms;
+	long		ceiling = opts->retry_base_ms;
 	int			i;
 
-	for (i = 1; i < attempt && ceiling < c->opts.retry_cap_ms; i++)
+	for (i = 1; i < attempt && ceiling < opts->retry_cap_ms; i++)
 		ceiling *= 2;
-	if (ceiling > c->opts.retry_cap_ms)
-		ceiling = c->opts.retry_cap_ms;
-	return (long) (http_random(c) % (uint64_t) (ceiling + 1));
+	if (ceiling > opts->retry_cap_ms)
+		ceiling = opts->retry_cap_ms;
+	return (long) (http_random(rng) % (uint64_t) (ceiling + 1));
 }
 
-/* Is a transport failure worth another attempt? */
-static bool
-http_transport_retryable(CURLcode rc)
+bool
+sage_http_transport_retryable(CURLcode rc)
 {
 	switch (rc)
 	{
@@ -268,6 +261,13 @@ http_throttled(const HttpReception *r)
 	return found;
 }
 
+bool
+sage_http_status_retryable(long status, const HttpReception *r)
+{
+	return status >= 500 || status == 408 || status == 429 ||
+		(status >= 400 && status < 500 && http_throttled(r));
+}
+
 /* ---------------------------------------------------------- callbacks */
 
 /* Grows a malloc'ed buffer to hold need more bytes; false when out of memory. */
@@ -361,7 +361,7 @@ static int
 http_debug_cb(CURL *curl, curl_infotype type, char *data, size_t size,
 			  void *arg)
 {
-	SageHttpClient *c = arg;
+	const SageHttpOptions *opts = arg;
 	const char *prefix;
 	size_t		pos = 0;
 
@@ -383,7 +383,7 @@ http_debug_cb(CURL *curl, curl_infotype type, char *data, size_t size,
 
 				snprintf(line, sizeof(line), "%s [%zu bytes of data]",
 						 type == CURLINFO_DATA_IN ? "<" : ">", size);
-				c->opts.log(c->opts.callback_arg, line);
+				opts->log(opts->callback_arg, line);
 				return 0;
 			}
 		default:
@@ -407,7 +407,7 @@ http_debug_cb(CURL *curl, curl_infotype type, char *data, size_t size,
 			else
 				snprintf(line, sizeof(line), "%s%.*s", prefix,
 						 (int) (n > 900 ? 900 : n), data + pos);
-			c->opts.log(c->opts.callback_arg, line);
+			opts->log(opts->callback_arg, line);
 		}
 		while (pos + n < size && data[pos + n] != '\n')
 			n++;
@@ -418,11 +418,10 @@ http_debug_cb(CURL *curl, curl_infotype type, char *data, size_t size,
 
 /* ------------------------------------------------------------ client */
 
-SageHttpClient *
-sage_http_client_new(const SageHttpOptions *opts, SageError *err)
+int
+sage_http_global_init(SageError *err)
 {
 	static bool curl_ready = false;
-	SageHttpClient *c;
 
 	/* once per process, never cleaned up: other libraries share OpenSSL */
 	if (!curl_ready)
@@ -430,13 +429,40 @@ sage_http_client_new(const SageHttpOptions *opts, SageError *err)
 		CURLcode	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 
 		if (rc != CURLE_OK)
-		{
-			sage_error_set(err, SAGE_ERR_INTERNAL, "could not initialize libcurl: %s",
-						   curl_easy_strerror(rc));
-			return NULL;
-		}
+			return sage_error_set(err, SAGE_ERR_INTERNAL,
+								  "could not initialize libcurl: %s",
+								  curl_easy_strerror(rc));
 		curl_ready = true;
 	}
+	return 0;
+}
+
+void
+sage_http_options_defaults(SageHttpOptions *opts)
+{
+	if (opts->connect_timeout_ms <= 0)
+		opts->connect_timeout_ms = 3000;
+	if (opts->timeout_ms <= 0)
+		opts->timeout_ms = 30000;
+	if (opts->max_attempts <= 0)
+		opts->max_attempts = 4;
+	if (opts->retry_base_ms <= 0)
+		opts->retry_base_ms = 100;
+	if (opts->retry_cap_ms <= 0)
+		opts->retry_cap_ms = 5000;
+	if (opts->deadline_ms <= 0)
+		opts->deadline_ms = 60000;
+	if (opts->max_response == 0)
+		opts->max_response = (size_t) 256 << 20;
+}
+
+SageHttpClient *
+sage_http_client_new(const SageHttpOptions *opts, SageError *err)
+{
+	SageHttpClient *c;
+
+	if (sage_http_global_init(err) < 0)
+		return NULL;
 	c = calloc(1, sizeof(SageHttpClient));
 	if (c == NULL)
 	{
@@ -445,26 +471,10 @@ sage_http_client_new(const SageHttpOptions *opts, SageError *err)
 	}
 	if (opts != NULL)
 		c->opts = *opts;
-	if (c->opts.connect_timeout_ms <= 0)
-		c->opts.connect_timeout_ms = 3000;
-	if (c->opts.timeout_ms <= 0)
-		c->opts.timeout_ms = 30000;
-	if (c->opts.max_attempts <= 0)
-		c->opts.max_attempts = 4;
-	if (c->opts.retry_base_ms <= 0)
-		c->opts.retry_base_ms = 100;
-	if (c->opts.retry_cap_ms <= 0)
-		c->opts.retry_cap_ms = 5000;
-	if (c->opts.deadline_ms <= 0)
-		c->opts.deadline_ms = 60000;
-	if (c->opts.max_response == 0)
-		c->opts.max_response = (size_t) 256 << 20;
+	sage_http_options_defaults(&c->opts);
 	if (c->opts.sleep == NULL)
 		c->opts.sleep = http_default_sleep;
-	c->rng = (uint64_t) time(NULL) ^ ((uint64_t) getpid() << 32) ^
-		(uint64_t) (uintptr_t) c;
-	if (c->rng == 0)
-		c->rng = 1;
+	c->rng = sage_http_seed(c);
 	c->curl = curl_easy_init();
 	c->keys = sage_sigv4_key_cache_new();
 	if (c->curl == NULL || c->keys == NULL)
@@ -501,12 +511,12 @@ sage_http_header(const SageHttpResponse *resp, const char *name)
 /* ----------------------------------------------------------- requests */
 
 /*
- * http_check
+ * sage_http_check
  *		Validates what libcurl would otherwise misread: the endpoint is
  *		"http(s)://host[:port]" and the path is absolute.
  */
-static int
-http_check(const SageHttpRequest *req, const char **host, SageError *err)
+int
+sage_http_check(const SageHttpRequest *req, const char **host, SageError *err)
 {
 	const char *e = req->endpoint;
 	const char *h;
@@ -540,14 +550,15 @@ http_check(const SageHttpRequest *req, const char **host, SageError *err)
 }
 
 /*
- * http_prepare
+ * sage_http_prepare
  *		Signs the request (or encodes its query when unsigned) and builds
  *		the URL and the header list of one attempt.
  */
-static int
-http_prepare(SageHttpClient *c, const SageHttpRequest *req, const char *host,
-			 SageArena *arena, char **url, struct curl_slist **list,
-			 SageError *err)
+int
+sage_http_prepare(const SageHttpOptions *opts, SageSigV4KeyCache *keys,
+				  const SageHttpRequest *req, const char *host,
+				  SageArena *arena, char **url, struct curl_slist **list,
+				  SageError *err)
 {
 	const char *path = req->path != NULL ? req->path : "/";
 	const char *query = "";
@@ -576,10 +587,10 @@ http_prepare(SageHttpClient *c, const SageHttpRequest *req, const char *host,
 		s.content_sha256_header = true;
 		s.region = req->region;
 		s.service = req->service;
-		s.time = c->opts.now != NULL ? c->opts.now(c->opts.callback_arg) :
+		s.time = opts->now != NULL ? opts->now(opts->callback_arg) :
 			(int64_t) time(NULL);
 		s.credentials = req->credentials;
-		s.key_cache = c->keys;
+		s.key_cache = keys;
 		if (sage_sigv4_sign(&s, arena, &res, err) < 0)
 			return -1;
 		query = res.query;
@@ -647,35 +658,36 @@ http_prepare(SageHttpClient *c, const SageHttpRequest *req, const char *host,
 }
 
 /*
- * http_perform
- *		One attempt: set up the reset handle and run it.
+ * sage_http_setup_easy
+ *		Sets up a reset handle for one attempt.
  */
-static CURLcode
-http_perform(SageHttpClient *c, const SageHttpRequest *req, const char *url,
-			 struct curl_slist *list, HttpReception *r, long *status)
+void
+sage_http_setup_easy(CURL *h, const SageHttpOptions *opts,
+					 const SageHttpRequest *req, const char *url,
+					 struct curl_slist *list, HttpReception *r, char *errbuf)
 {
-	CURL	   *h = c->curl;
-	CURLcode	rc;
-
 	curl_easy_reset(h);
-	c->errbuf[0] = '\0';
+	errbuf[0] = '\0';
+	r->max = opts->max_response;
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, opts->connect_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, opts->timeout_ms);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	if (opts->ca_file != NULL && opts->ca_file[0] != '\0')
+		curl_easy_setopt(h, CURLOPT_CAINFO, opts->ca_file);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_header_cb);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-	if (c->opts.log != NULL)
+	if (opts->log != NULL)
 	{
 		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, http_debug_cb);
-		curl_easy_setopt(h, CURLOPT_DEBUGDATA, c);
+		curl_easy_setopt(h, CURLOPT_DEBUGDATA, opts);
 		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 	}
 	if (strcmp(req->method, "GET") == 0)
@@ -689,19 +701,40 @@ http_perform(SageHttpClient *c, const SageHttpRequest *req, const char *url,
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 	}
-	rc = curl_easy_perform(h);
+}
+
+void
+sage_http_reception_reset(HttpReception *r)
+{
+	free(r->body);
+	free(r->head);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * http_perform
+ *		One attempt: set up the reset handle and run it.
+ */
+static CURLcode
+http_perform(SageHttpClient *c, const SageHttpRequest *req, const char *url,
+			 struct curl_slist *list, HttpReception *r, long *status)
+{
+	CURLcode	rc;
+
+	sage_http_setup_easy(c->curl, &c->opts, req, url, list, r, c->errbuf);
+	rc = curl_easy_perform(c->curl);
 	*status = 0;
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
 	return rc;
 }
 
 /*
- * http_response
+ * sage_http_response
  *		Copies an attempt's reception into the caller's arena.
  */
-static int
-http_response(const HttpReception *r, long status, int attempts,
+int
+sage_http_response(const HttpReception *r, long status, int attempts,
 			  SageArena *arena, SageHttpResponse *resp, SageError *err)
 {
 	const char *p = r->head != NULL ? r->head : "";
@@ -754,13 +787,13 @@ sage_http_request(SageHttpClient *c, const SageHttpRequest *req,
 {
 	const char *what = req->what != NULL ? req->what : req->method;
 	const char *host = NULL;
-	int64_t		start = http_monotonic_ms();
+	int64_t		start = sage_http_monotonic_ms();
 	SageError	attempt_err;
 	char		failures[2048] = "";
 	int			attempt;
 
 	memset(resp, 0, sizeof(*resp));
-	if (http_check(req, &host, err) < 0)
+	if (sage_http_check(req, &host, err) < 0)
 		return -1;
 	for (attempt = 1;; attempt++)
 	{
@@ -775,17 +808,18 @@ sage_http_request(SageHttpClient *c, const SageHttpRequest *req,
 
 		if (c->opts.cancel != NULL && c->opts.cancel(c->opts.callback_arg))
 			return sage_error_set(err, SAGE_ERR_CANCELLED, "%s request was cancelled", what);
-		if (http_prepare(c, req, host, arena, &url, &list, err) < 0)
+		if (sage_http_prepare(&c->opts, c->keys, req, host, arena, &url, &list,
+							  err) < 0)
 			return -1;
-		r.max = c->opts.max_response;
 		rc = http_perform(c, req, url, list, &r, &status);
 		curl_slist_free_all(list);
 
 		if (r.oom || r.too_large)
 		{
-			free(r.body);
-			free(r.head);
-			if (r.oom)
+			bool		oom = r.oom;
+
+			sage_http_reception_reset(&r);
+			if (oom)
 				return sage_error_memory(err, NULL);
 			sage_error_set(err, SAGE_AWS_ERR_TRANSPORT,
 						   "response to %s request is too large", what);
@@ -794,43 +828,40 @@ sage_http_request(SageHttpClient *c, const SageHttpRequest *req,
 		}
 		if (rc != CURLE_OK)
 		{
-			retry = http_transport_retryable(rc);
+			retry = sage_http_transport_retryable(rc);
 			sage_error_set(&attempt_err, SAGE_AWS_ERR_TRANSPORT,
 						   "could not send %s request to \"%s\": %s",
-						   what, req->endpoint, http_curl_reason(c, rc));
+						   what, req->endpoint, sage_http_curl_reason(c->errbuf, rc));
 			snprintf(failures + used, sizeof(failures) - used, "%sattempt %d: %s",
-					 used > 0 ? "; " : "", attempt, http_curl_reason(c, rc));
+					 used > 0 ? "; " : "", attempt, sage_http_curl_reason(c->errbuf, rc));
 		}
 		else
 		{
-			retry = status >= 500 || status == 408 || status == 429 ||
-				(status >= 400 && status < 500 && http_throttled(&r));
+			retry = sage_http_status_retryable(status, &r);
 			snprintf(failures + used, sizeof(failures) - used, "%sattempt %d: HTTP %ld",
 					 used > 0 ? "; " : "", attempt, status);
 		}
 
-		delay = retry ? http_backoff_ms(c, attempt) : 0;
+		delay = retry ? sage_http_backoff_ms(&c->opts, &c->rng, attempt) : 0;
 		if (!retry || attempt >= c->opts.max_attempts ||
-			http_monotonic_ms() - start + delay > c->opts.deadline_ms)
+			sage_http_monotonic_ms() - start + delay > c->opts.deadline_ms)
 		{
 			int			result;
 
 			if (rc == CURLE_OK)
-				result = http_response(&r, status, attempt, arena, resp, err);
+				result = sage_http_response(&r, status, attempt, arena, resp, err);
 			else
 			{
 				*err = attempt_err;
 				if (attempt > 1)
 					sage_error_detail(err, "Tried %d times over %lld ms: %s.", attempt,
-									  (long long) (http_monotonic_ms() - start), failures);
+									  (long long) (sage_http_monotonic_ms() - start), failures);
 				result = -1;
 			}
-			free(r.body);
-			free(r.head);
+			sage_http_reception_reset(&r);
 			return result;
 		}
-		free(r.body);
-		free(r.head);
+		sage_http_reception_reset(&r);
 		if (c->opts.log != NULL)
 		{
 			char		line[160];

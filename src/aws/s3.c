@@ -16,6 +16,11 @@
  * which sage uses to never overwrite an attempt's outputs). Everything
  * else that is not 2xx becomes an error carrying S3's code and message.
  *
+ * A whole-object get asks for the object's checksum (x-amz-checksum-mode)
+ * and verifies the bytes against a full-object SHA-256 or CRC32 checksum
+ * when S3 has one (composite checksums of multipart objects, "...-N",
+ * cover parts, not the object, and are not checked).
+ *
  * List responses are parsed with expat. A DOCTYPE is refused outright, so
  * entity expansion cannot be used against us, and element nesting is
  * bounded.
@@ -30,43 +35,11 @@
 #include <time.h>
 
 #include <expat.h>
+#include <zlib.h>
 
-#define S3_MAX_KEY 1024			/* S3's limit, in bytes */
-#define S3_LIST_DEPTH 8			/* deeper nesting is not a ListBucketResult */
+#include "s3_internal.h"
+
 #define S3_LIST_PAGES 100000	/* sanity bound on continuation tokens */
-
-struct SageS3Client
-{
-	SageHttpClient *http;		/* transport */
-	SageCredentialProvider *credentials;	/* not owned */
-	char	   *endpoint;		/* scheme://host[:port] requests go to */
-	char	   *bucket;			/* for messages and path-style paths */
-	char	   *region;			/* signing region */
-	bool		path_style;		/* bucket in the path */
-	char		page_size[16];	/* max-keys of each listing page */
-};
-
-/* State of a ListObjectsV2 response being parsed. */
-typedef struct S3ListParse
-{
-	XML_Parser	parser;			/* to stop it from the handlers */
-	SageArena  *arena;			/* where objects and strings go */
-	int			depth;			/* current element depth */
-	bool		too_deep;		/* nesting passed S3_LIST_DEPTH */
-	bool		doctype;		/* a DOCTYPE was seen: refused */
-	bool		oom;			/* an allocation failed */
-	char	   *text;			/* character data of the current element */
-	size_t		tlen;			/* bytes of text */
-	size_t		tcap;			/* bytes allocated for text */
-	bool		in_contents;	/* inside <Contents> */
-	SageS3Object cur;			/* the object being read */
-	SageS3Object *objs;			/* objects so far (arena) */
-	size_t		n;				/* objects so far */
-	size_t		cap;			/* room in objs */
-	size_t		max;			/* stop collecting after this many; 0 = all */
-	bool		truncated;		/* <IsTruncated>true */
-	char	   *next_token;		/* <NextContinuationToken> */
-} S3ListParse;
 
 SageS3Client *
 sage_s3_client_new(const SageS3Options *opts, SageError *err)
@@ -101,6 +74,7 @@ sage_s3_client_new(const SageS3Options *opts, SageError *err)
 			 opts->list_page_size > 0 && opts->list_page_size < 1000 ?
 			 opts->list_page_size : 1000);
 	c->credentials = opts->credentials;
+	c->http_opts = opts->http;
 	c->bucket = strdup(opts->bucket);
 	c->region = strdup(opts->region);
 	c->endpoint = malloc(strlen(opts->bucket) + strlen(opts->region) +
@@ -139,11 +113,11 @@ sage_s3_client_free(SageS3Client *c)
 }
 
 /*
- * s3_path
+ * sage_s3_key_path
  *		The request path of a key: "/bucket/key" or "/key", encoded.
  */
-static char *
-s3_path(SageS3Client *c, SageArena *arena, const char *key, SageError *err)
+char *
+sage_s3_key_path(SageS3Client *c, SageArena *arena, const char *key, SageError *err)
 {
 	char	   *enc;
 	char	   *path;
@@ -166,12 +140,12 @@ s3_path(SageS3Client *c, SageArena *arena, const char *key, SageError *err)
 }
 
 /*
- * s3_call
+ * sage_s3_call
  *		Performs one S3 request with fresh credentials. Returns the HTTP
  *		status (the response in *resp), or -1.
  */
-static long
-s3_call(SageS3Client *c, SageArena *arena, const char *method, const char *what,
+long
+sage_s3_call(SageS3Client *c, SageArena *arena, const char *method, const char *what,
 		const char *key, const SageHttpParam *params, int nparams,
 		const SageHttpHeader *headers, int nheaders,
 		const void *body, size_t body_len, SageHttpResponse *resp,
@@ -180,7 +154,7 @@ s3_call(SageS3Client *c, SageArena *arena, const char *method, const char *what,
 	SageAwsCredentials creds;
 	SageHttpRequest req = {0};
 
-	req.path = s3_path(c, arena, key, err);
+	req.path = sage_s3_key_path(c, arena, key, err);
 	if (req.path == NULL ||
 		sage_aws_credentials_get(c->credentials, arena, time(NULL), &creds, err) < 0)
 		return -1;
@@ -202,12 +176,12 @@ s3_call(SageS3Client *c, SageArena *arena, const char *method, const char *what,
 }
 
 /*
- * s3_fail
+ * sage_s3_fail
  *		The error for an unexpected status: S3's code and message when the
  *		body has them (HEAD responses have no body).
  */
-static int
-s3_fail(SageS3Client *c, SageArena *arena, const char *verb, const char *key,
+int
+sage_s3_fail(SageS3Client *c, SageArena *arena, const char *verb, const char *key,
 		const SageHttpResponse *resp, SageError *err)
 {
 	const char *code = sage_aws_error_code(arena, resp->body, resp->body_len);
@@ -260,7 +234,7 @@ sage_s3_put(SageS3Client *c, const char *key, const void *data, size_t len,
 	{
 		"Content-Type", content_type
 	};
-	status = s3_call(c, arena, "PUT", "S3 PutObject", key, NULL, 0, h, nh,
+	status = sage_s3_call(c, arena, "PUT", "S3 PutObject", key, NULL, 0, h, nh,
 					 data != NULL ? data : "", len, &resp, err);
 	if (status < 0)
 		rc = -1;
@@ -269,9 +243,64 @@ sage_s3_put(SageS3Client *c, const char *key, const void *data, size_t len,
 	else if (if_none_match && (status == 412 || status == 409))
 		rc = 1;					/* exists (409: a concurrent conditional put) */
 	else
-		rc = s3_fail(c, arena, "write", key, &resp, err);
+		rc = sage_s3_fail(c, arena, "write", key, &resp, err);
 	sage_arena_free(arena);
 	return rc;
+}
+
+/*
+ * s3_verify_checksum
+ *		Compares a whole object's bytes with the full-object checksum S3
+ *		returned, if any. -1 with *err on a mismatch.
+ */
+static int
+s3_verify_checksum(SageS3Client *c, const char *key, const SageHttpResponse *resp,
+				   SageError *err)
+{
+	const char *want = sage_http_header(resp, "x-amz-checksum-sha256");
+	const char *algo = "SHA-256";
+	char		got[64];
+
+	if (want != NULL && strchr(want, '-') == NULL)
+	{
+		uint8_t		d[SAGE_SHA256_LEN];
+
+		if (sage_crypto_sha256(resp->body, resp->body_len, d, err) < 0)
+			return -1;
+		sage_crypto_base64(d, sizeof(d), got);
+	}
+	else if ((want = sage_http_header(resp, "x-amz-checksum-crc32")) != NULL &&
+			 strchr(want, '-') == NULL)
+	{
+		uLong		crc = crc32(0L, Z_NULL, 0);
+		size_t		done = 0;
+		uint8_t		b[4];
+
+		while (done < resp->body_len)
+		{
+			uInt		n = resp->body_len - done > (1u << 30) ? (1u << 30) :
+				(uInt) (resp->body_len - done);
+
+			crc = crc32(crc, (const Bytef *) resp->body + done, n);
+			done += n;
+		}
+		b[0] = (uint8_t) (crc >> 24);
+		b[1] = (uint8_t) (crc >> 16);
+		b[2] = (uint8_t) (crc >> 8);
+		b[3] = (uint8_t) crc;
+		sage_crypto_base64(b, 4, got);
+		algo = "CRC32";
+	}
+	else
+		return 0;
+	if (strcmp(got, want) == 0)
+		return 0;
+	sage_error_set(err, SAGE_AWS_ERR_TRANSPORT,
+				   "S3 object \"s3://%s/%s\" does not match its %s checksum",
+				   c->bucket, key, algo);
+	sage_error_detail(err, "S3 recorded %s, the %zu bytes received hash to %s.",
+					  want, resp->body_len, got);
+	return -1;
 }
 
 int
@@ -306,9 +335,16 @@ sage_s3_get(SageS3Client *c, const char *key, uint64_t offset, int64_t length,
 	{
 		"Range", rbuf
 	};
-	status = s3_call(c, scratch, "GET", "S3 GetObject", key, NULL, 0,
-					 &range, ranged ? 1 : 0, NULL, 0, &resp, err);
+	if (!ranged)
+		range = (SageHttpHeader)
+	{
+		"x-amz-checksum-mode", "ENABLED"
+	};
+	status = sage_s3_call(c, scratch, "GET", "S3 GetObject", key, NULL, 0,
+						  &range, 1, NULL, 0, &resp, err);
 	if (status < 0)
+		rc = -1;
+	else if (status == 200 && !ranged && s3_verify_checksum(c, key, &resp, err) < 0)
 		rc = -1;
 	else if (status == 200 || status == 206)
 	{
@@ -331,7 +367,7 @@ sage_s3_get(SageS3Client *c, const char *key, uint64_t offset, int64_t length,
 		rc = *data != NULL ? 0 : sage_error_memory(err, NULL);
 	}
 	else
-		rc = s3_fail(c, scratch, "read", key, &resp, err);
+		rc = sage_s3_fail(c, scratch, "read", key, &resp, err);
 	sage_arena_free(scratch);
 	return rc;
 }
@@ -348,7 +384,7 @@ sage_s3_head(SageS3Client *c, const char *key, SageArena *arena,
 	memset(info, 0, sizeof(*info));
 	if (scratch == NULL)
 		return sage_error_memory(err, NULL);
-	status = s3_call(c, scratch, "HEAD", "S3 HeadObject", key, NULL, 0, NULL, 0,
+	status = sage_s3_call(c, scratch, "HEAD", "S3 HeadObject", key, NULL, 0, NULL, 0,
 					 NULL, 0, &resp, err);
 	if (status < 0)
 		rc = -1;
@@ -367,7 +403,7 @@ sage_s3_head(SageS3Client *c, const char *key, SageArena *arena,
 	else if (status == 404)
 		rc = 1;
 	else
-		rc = s3_fail(c, scratch, "examine", key, &resp, err);
+		rc = sage_s3_fail(c, scratch, "examine", key, &resp, err);
 	sage_arena_free(scratch);
 	return rc;
 }
@@ -382,14 +418,14 @@ sage_s3_delete(SageS3Client *c, const char *key, SageError *err)
 
 	if (scratch == NULL)
 		return sage_error_memory(err, NULL);
-	status = s3_call(c, scratch, "DELETE", "S3 DeleteObject", key, NULL, 0,
+	status = sage_s3_call(c, scratch, "DELETE", "S3 DeleteObject", key, NULL, 0,
 					 NULL, 0, NULL, 0, &resp, err);
 	if (status < 0)
 		rc = -1;
 	else if (status == 204 || status == 200)
 		rc = 0;
 	else
-		rc = s3_fail(c, scratch, "delete", key, &resp, err);
+		rc = sage_s3_fail(c, scratch, "delete", key, &resp, err);
 	sage_arena_free(scratch);
 	return rc;
 }
@@ -503,11 +539,11 @@ s3_list_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
 }
 
 /*
- * s3_list_parse
+ * sage_s3_list_parse
  *		Parses one ListObjectsV2 page into lp (objects appended).
  */
-static int
-s3_list_parse(S3ListParse *lp, const char *body, size_t len, SageError *err)
+int
+sage_s3_list_parse(S3ListParse *lp, const char *body, size_t len, SageError *err)
 {
 	XML_Parser	parser = XML_ParserCreate("UTF-8");
 	enum XML_Status st;
@@ -535,6 +571,144 @@ s3_list_parse(S3ListParse *lp, const char *body, size_t len, SageError *err)
 	}
 	XML_ParserFree(parser);
 	if (lp->oom)
+		return sage_error_memory(err, NULL);
+	return 0;
+}
+
+/* State of sage_s3_xml_fields. */
+typedef struct S3Fields
+{
+	XML_Parser	parser;			/* to stop it from the handlers */
+	SageArena  *arena;			/* where strings go */
+	const char *const *names;	/* wanted children of the root */
+	char	  **values;			/* their texts */
+	int			n;				/* how many */
+	int			depth;			/* current depth */
+	int			current;		/* index of the wanted element open, or -1 */
+	char	   *text;			/* its text so far */
+	size_t		tlen;			/* bytes of text */
+	char	  **root;			/* root element's name */
+	bool		refused;		/* DOCTYPE or too deep */
+	bool		oom;			/* an allocation failed */
+} S3Fields;
+
+/* expat: element start; notes the root and a wanted child. */
+static void XMLCALL
+s3_fields_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+{
+	S3Fields   *f = arg;
+	int			i;
+
+	if (++f->depth > S3_LIST_DEPTH)
+	{
+		f->refused = true;
+		XML_StopParser(f->parser, XML_FALSE);
+		return;
+	}
+	if (f->depth == 1 && (*f->root = sage_strdup(f->arena, name)) == NULL)
+		f->oom = true;
+	f->current = -1;
+	if (f->depth == 2)
+		for (i = 0; i < f->n; i++)
+			if (f->values[i] == NULL && strcmp(name, f->names[i]) == 0)
+			{
+				f->current = i;
+				f->tlen = 0;
+			}
+}
+
+/* expat: character data of a wanted element. */
+static void XMLCALL
+s3_fields_text(void *arg, const XML_Char *s, int len)
+{
+	S3Fields   *f = arg;
+	char	   *p;
+
+	if (f->current < 0 || f->depth != 2)
+		return;
+	p = sage_realloc(f->arena, f->text, f->tlen, f->tlen + (size_t) len + 1);
+	if (p == NULL)
+	{
+		f->oom = true;
+		return;
+	}
+	memcpy(p + f->tlen, s, (size_t) len);
+	f->tlen += (size_t) len;
+	p[f->tlen] = '\0';
+	f->text = p;
+}
+
+/* expat: element end; keeps a wanted element's text. */
+static void XMLCALL
+s3_fields_end(void *arg, const XML_Char *name)
+{
+	S3Fields   *f = arg;
+
+	if (f->depth == 2 && f->current >= 0)
+	{
+		f->values[f->current] = f->text != NULL ? f->text : sage_strdup(f->arena, "");
+		if (f->values[f->current] == NULL)
+			f->oom = true;
+		f->text = NULL;
+		f->tlen = 0;
+		f->current = -1;
+	}
+	f->depth--;
+}
+
+/* expat: a DOCTYPE; refused, so no entity can ever be declared. */
+static void XMLCALL
+s3_fields_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
+				  const XML_Char *pubid, int has_internal_subset)
+{
+	S3Fields   *f = arg;
+
+	f->refused = true;
+	XML_StopParser(f->parser, XML_FALSE);
+}
+
+int
+sage_s3_xml_fields(SageArena *arena, const char *body, size_t len,
+				   const char *const *names, char **values, int n,
+				   char **root, SageError *err)
+{
+	S3Fields	f;
+	XML_Parser	parser;
+	enum XML_Status st;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		values[i] = NULL;
+	*root = NULL;
+	if (len > INT32_MAX)
+		return sage_error_set(err, SAGE_AWS_ERR_SERVICE, "S3 answer is too large to parse");
+	parser = XML_ParserCreate("UTF-8");
+	if (parser == NULL)
+		return sage_error_memory(err, NULL);
+	memset(&f, 0, sizeof(f));
+	f.parser = parser;
+	f.arena = arena;
+	f.names = names;
+	f.values = values;
+	f.n = n;
+	f.current = -1;
+	f.root = root;
+	XML_SetUserData(parser, &f);
+	XML_SetElementHandler(parser, s3_fields_start, s3_fields_end);
+	XML_SetCharacterDataHandler(parser, s3_fields_text);
+	XML_SetStartDoctypeDeclHandler(parser, s3_fields_doctype);
+	st = XML_Parse(parser, body, (int) len, 1);
+	if (st != XML_STATUS_OK || f.refused || *root == NULL)
+	{
+		sage_error_set(err, SAGE_AWS_ERR_SERVICE, "could not parse an S3 answer: %s",
+					   f.refused ? "a DOCTYPE or deep nesting is not allowed" :
+					   st != XML_STATUS_OK ? XML_ErrorString(XML_GetErrorCode(parser)) :
+					   "no root element");
+		XML_ParserFree(parser);
+		return -1;
+	}
+	XML_ParserFree(parser);
+	if (f.oom)
 		return sage_error_memory(err, NULL);
 	return 0;
 }
@@ -581,14 +755,14 @@ sage_s3_list(SageS3Client *c, const char *prefix, size_t max, SageArena *arena,
 		{
 			"continuation-token", token
 		};
-		status = s3_call(c, scratch, "GET", "S3 ListObjectsV2", NULL, params, np,
+		status = sage_s3_call(c, scratch, "GET", "S3 ListObjectsV2", NULL, params, np,
 						 NULL, 0, NULL, 0, &resp, err);
 		if (status < 0)
 			rc = -1;
 		else if (status != 200)
-			rc = s3_fail(c, scratch, "list", prefix, &resp, err);
+			rc = sage_s3_fail(c, scratch, "list", prefix, &resp, err);
 		else
-			rc = s3_list_parse(&lp, resp.body, resp.body_len, err);
+			rc = sage_s3_list_parse(&lp, resp.body, resp.body_len, err);
 		sage_arena_free(scratch);
 		if (rc < 0)
 			return -1;

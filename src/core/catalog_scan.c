@@ -720,6 +720,31 @@ scan_whole_rules(Scan *s)
 	return 0;
 }
 
+/* Records read before the unique-key tables are sized from the file's size. */
+#define SCAN_RESERVE_AFTER 4096
+
+/*
+ * scan_reserve_unique
+ *		Sizes the unique-key tables for the rows the whole file probably
+ *		has (its size over the bytes the first rows took), plus 1/16. Only
+ *		an optimization: when the budget refuses, the tables keep growing
+ *		one doubling at a time as before.
+ */
+static void
+scan_reserve_unique(Scan *s, SageRecordReader *reader, uint64_t rows)
+{
+	uint64_t	done = reader->bytes_done(reader->self);
+	double		est;
+
+	if (done == 0 || done >= s->pc->size_hint)
+		return;
+	est = (double) s->pc->size_hint / (double) done * (double) rows;
+	est += est / 16;
+	for (int f = 0; f < s->nfields; f++)
+		if (s->unique[f] != NULL)
+			(void) sage_unique_set_reserve(s->unique[f], est > 1e12 ? (size_t) 1e12 : (size_t) est);
+}
+
 int
 sage_catalog_scan(ProcessContext *pc, const SageCatalogDef *cat, const char *file,
 				  SageRecordReader *reader, const SagePackageDef *package,
@@ -802,6 +827,9 @@ sage_catalog_scan(ProcessContext *pc, const SageCatalogDef *cat, const char *fil
 		rc = scan_record(&s, &rec, row);
 		row++;
 		pc->records_done++;
+		if (row == SCAN_RESERVE_AFTER && pc->size_hint > 0 && reader->bytes_done != NULL &&
+			cat->format == SAGE_FORMAT_CSV)
+			scan_reserve_unique(&s, reader, row);
 		if (rc == 0 && ++pc->since_poll >= SAGE_POLL_RECORDS)
 			rc = sage_process_poll(pc, reader->bytes_done ? reader->bytes_done(reader->self) : 0, err);
 	}

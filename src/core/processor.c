@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 
 /* Where a catalog's data comes from. */
 typedef struct MemberSource
@@ -152,6 +153,17 @@ scan_source(ProcessContext *pc, const SageCatalogDef *cat, const MemberSource *s
 	memset(&reader, 0, sizeof(reader));
 	if (open_reader(pc, cat, src, zip, &reader, err) != 0)
 		return -1;
+	/* the file's size, so that the scan can size its tables early */
+	pc->size_hint = 0;
+	if (src->zip_index < 0 && src->input->path != NULL)
+	{
+		struct stat st;
+
+		if (stat(src->input->path, &st) == 0 && st.st_size > 0)
+			pc->size_hint = (uint64_t) st.st_size;
+	}
+	else if (src->zip_index < 0)
+		pc->size_hint = src->input->len;
 	rc = sage_catalog_scan(pc, cat, src->name, &reader, package, res, err);
 	if (reader.close != NULL)
 		reader.close(reader.self);

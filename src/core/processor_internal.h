@@ -34,6 +34,8 @@ typedef struct UniqueSet UniqueSet;
 
 UniqueSet  *sage_unique_set_new(SageBudget *budget);
 void		sage_unique_set_free(UniqueSet *set);
+/* Sizes the table for about keys entries (bounded); 0, or -1 when over budget. */
+int			sage_unique_set_reserve(UniqueSet *set, size_t keys);
 /*
  * Inserts key; returns 1 when new, 0 when already present (with *first_line
  * set to the line of the first occurrence), -1 when over budget.
@@ -109,6 +111,7 @@ typedef struct ProcessContext
 	uint64_t	records_done;	/* for progress */
 	uint64_t	bytes_done;		/* for progress, of finished files */
 	uint64_t	since_poll;		/* records since the last poll */
+	uint64_t	size_hint;		/* bytes of the file being scanned, 0 if unknown */
 } ProcessContext;
 
 /* What is kept of one catalog after its file was read (for package rules). */

@@ -37,7 +37,7 @@
 /* Failing lines quoted in a kept catalog/package rule message. */
 #define SAGE_REPORT_KEPT_LINES 100
 /* Buffer of one output handle. */
-#define SAGE_REPORT_OUT_BUFFER 8192
+#define SAGE_REPORT_OUT_BUFFER 65536
 
 /* A finding kept for listing (copied strings, NULL = absent). */
 typedef struct ReportKept

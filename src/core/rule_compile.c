@@ -51,7 +51,11 @@ typedef enum CKind
 	CK_METHOD,					/* receiver.name, not called yet */
 	CK_COLUMNS,					/* df.columns */
 	CK_SHAPE,					/* df.shape / column.shape */
-	CK_LAMBDA					/* a lambda (only as an argument) */
+	CK_LAMBDA,					/* a lambda (only as an argument) */
+	CK_TDELTA,					/* datetime - datetime: op gives microseconds */
+	CK_TDACC,					/* (a - b).dt: op gives microseconds */
+	CK_SPLIT,					/* x.str.split(...) / x.split(...): op is the OP_SPLIT */
+	CK_SPLITACC					/* x.str.split(...).str: op is the OP_SPLIT */
 } CKind;
 
 /* Result of checking an expression. */
@@ -329,6 +333,16 @@ cc_need_value(RuleCompiler *C, const RuleAst *n, CVal *v)
 		case CK_LAMBDA:
 			return cc_fail(C, n->off, "Use a lambda only as the argument of apply().",
 						   "a lambda cannot be used here");
+		case CK_TDELTA:
+		case CK_TDACC:
+			return cc_fail(C, sage_rule_ast_start(n), v->elem ? "Use .days, e.g. (row['b'] - row['a']).days <= 30." :
+						   "Use .dt.days, e.g. (df['b'] - df['a']).dt.days <= 30.",
+						   "a difference of dates cannot be used as a value");
+		case CK_SPLIT:
+		case CK_SPLITACC:
+			return cc_fail(C, sage_rule_ast_start(n), v->elem ? "Select one part, e.g. x.split('-')[0], or count them with len(...)." :
+						   "Select one part with .str[0] or .str.get(0), or count them with .str.len().",
+						   "the parts of split() cannot be used as a value");
 	}
 	return -1;
 }
@@ -894,6 +908,22 @@ cc_arith(RuleCompiler *C, CVal *a, CVal *b, int op, size_t off, CVal *out)
 	tb = y->type;
 	if (ta == RT_STR && tb == RT_STR && op == OPT_PLUS)
 		t = RT_STR;
+	else if (ta == RT_DT && tb == RT_DT && op == OPT_MINUS)
+	{
+		/*
+		 * A difference of dates: the microseconds between them, only usable
+		 * through .dt.days and the like (cc_td_attr).
+		 */
+		r = cc_op(C, OP_ARITH, off, shape, RT_INT, table);
+		if (r == NULL)
+			return -1;
+		r->sub = op;
+		r->a = x;
+		r->b = y;
+		cc_value(out, r, a->elem || b->elem, a->off);
+		out->kind = CK_TDELTA;
+		return 0;
+	}
 	else if (cc_numeric(ta) && cc_numeric(tb))
 	{
 		t = (ta == RT_FLOAT || tb == RT_FLOAT || op == OPT_SLASH) ? RT_FLOAT : RT_INT;
@@ -910,7 +940,8 @@ cc_arith(RuleCompiler *C, CVal *a, CVal *b, int op, size_t off, CVal *out)
 	{
 		const char *hint = (ta == RT_STR || tb == RT_STR) ?
 			"Convert strings with .astype(float) or pd.to_numeric(...) first." :
-			(ta == RT_DT || tb == RT_DT) ? "Compare dates directly, or use .dt.year and the like." : NULL;
+			(ta == RT_DT || tb == RT_DT) ?
+			"Compare dates directly, subtract two dates and use .dt.days, or use .dt.year and the like." : NULL;
 
 		return cc_fail(C, off, hint, "operator \"%s\" cannot be used with %s and %s", opname,
 					   cc_type_name(ta), cc_type_name(tb));
@@ -1003,6 +1034,111 @@ cc_round(RuleCompiler *C, CVal *a, int64_t nd, bool to_int, size_t off, CVal *ou
 		return -1;
 	cc_value(out, r, a->elem, off);
 	return 0;
+}
+
+/* An integer operation x <op> k on microseconds (parts of a date difference). */
+static RuleOp *
+cc_td_arith(RuleCompiler *C, RuleOp *x, int op, int64_t k, size_t off)
+{
+	RuleScalar	v;
+	RuleOp	   *r;
+
+	if (x == NULL)
+		return NULL;
+	memset(&v, 0, sizeof(v));
+	v.type = RT_INT;
+	v.valid = true;
+	v.i = k;
+	r = cc_op(C, OP_ARITH, off, x->shape, RT_INT, x->table);
+	if (r == NULL)
+		return NULL;
+	r->sub = op;
+	r->a = x;
+	r->b = cc_const_op(C, off, &v);
+	return r->b ? r : NULL;
+}
+
+/*
+ * cc_td_field
+ *		A component of a difference of dates td (microseconds), with the
+ *		meaning of pandas' Timedelta: days floored (-1 hour is -1 day),
+ *		seconds 0..86399 and microseconds 0..999999 within that day, and
+ *		total_seconds() as a float. -1 with an error for other names.
+ */
+static int
+cc_td_field(RuleCompiler *C, const CVal *td, const char *name, size_t off, CVal *out)
+{
+	static const int64_t day = INT64_C(86400000000);
+	RuleOp	   *r;
+
+	if (strcmp(name, "days") == 0)
+		r = cc_td_arith(C, td->op, OPT_DSLASH, day, off);
+	else if (strcmp(name, "seconds") == 0)
+		r = cc_td_arith(C, cc_td_arith(C, td->op, OPT_PERCENT, day, off), OPT_DSLASH,
+						1000000, off);
+	else if (strcmp(name, "microseconds") == 0)
+		r = cc_td_arith(C, td->op, OPT_PERCENT, 1000000, off);
+	else if (strcmp(name, "total_seconds") == 0)
+	{
+		RuleScalar	v;
+		RuleOp	   *f = cc_cast(C, td->op, RT_FLOAT, CAST_ASTYPE, NULL, off);
+
+		if (f == NULL)
+			return -1;
+		memset(&v, 0, sizeof(v));
+		v.type = RT_FLOAT;
+		v.valid = true;
+		v.f = 1e6;
+		r = cc_op(C, OP_ARITH, off, f->shape, RT_FLOAT, f->table);
+		if (r == NULL)
+			return -1;
+		r->sub = OPT_SLASH;
+		r->a = f;
+		r->b = cc_const_op(C, off, &v);
+		if (r->b == NULL)
+			return -1;
+	}
+	else
+		return cc_fail(C, off, td->elem ? "Use .days, .seconds, .microseconds or .total_seconds()." :
+					   "Use .dt.days, .dt.seconds, .dt.microseconds or .dt.total_seconds().",
+					   "attribute \"%s\" of a difference of dates is not supported", name);
+	if (r == NULL)
+		return -1;
+	cc_value(out, r, td->elem, td->off);
+	return 0;
+}
+
+/*
+ * cc_td_attr
+ *		An attribute of a difference of dates: (a - b).dt on columns, then
+ *		.days & co; directly .days & co on lambda elements (Timedelta).
+ *		total_seconds stays a method to be called.
+ */
+static int
+cc_td_attr(RuleCompiler *C, const CVal *obj, const char *name, size_t noff, CVal *out)
+{
+	if (obj->kind == CK_TDELTA && !obj->elem)
+	{
+		if (strcmp(name, "dt") != 0)
+			return cc_fail(C, noff, "Use .dt.days, e.g. (df['b'] - df['a']).dt.days <= 30.",
+						   "attribute \"%s\" of a difference of dates is not supported", name);
+		*out = *obj;
+		out->kind = CK_TDACC;
+		return 0;
+	}
+	if (strcmp(name, "total_seconds") == 0)
+	{
+		*out = *obj;
+		out->kind = CK_METHOD;
+		out->recv = obj->kind;
+		out->name = name;
+		out->name_off = noff;
+		return 0;
+	}
+	if (strcmp(name, "dt") == 0 && obj->kind == CK_TDELTA)
+		return cc_fail(C, noff, "Use .days directly on a difference inside a lambda.",
+					   "attribute \"dt\" of a difference of dates is not supported inside a lambda");
+	return cc_td_field(C, obj, name, noff, out);
 }
 
 /* isna family: sub 0 isna, 1 notna. */
@@ -1318,6 +1454,208 @@ cc_prefix_set(RuleCompiler *C, const RuleAst *n, RuleSet **out)
 	return 0;
 }
 
+/* One bound of a slice: an integer literal, or absent/None (valid false). */
+static int
+cc_slice_part(RuleCompiler *C, const RuleAst *n, const char *what, RuleScalar *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = RT_INT;
+	if (n == NULL || n->kind == AST_NONE)
+		return 0;
+	if (cc_need_int(C, n, what, &out->i) < 0)
+		return -1;
+	out->valid = true;
+	return 0;
+}
+
+/*
+ * cc_str_slice
+ *		recv[start:stop:step] / .str.slice(start, stop, step) of strings,
+ *		in code points with Python's rules (out-of-range bounds clamp).
+ */
+static int
+cc_str_slice(RuleCompiler *C, const CVal *recv, const RuleAst *start, const RuleAst *stop,
+			 const RuleAst *step, size_t off, CVal *out)
+{
+	RuleOp	   *r = cc_unary_op(C, OP_STRSLICE, recv->op, RT_STR, off);
+	RuleScalar	st;
+
+	if (r == NULL || cc_slice_part(C, start, "the start of a slice", &r->lit) < 0 ||
+		cc_slice_part(C, stop, "the end of a slice", &r->lit2) < 0 ||
+		cc_slice_part(C, step, "the step of a slice", &st) < 0)
+		return -1;
+	if (st.valid && st.i == 0)
+		return cc_fail(C, step->off, NULL, "slice step cannot be zero");
+	if (st.valid && (st.i > INT32_MAX || st.i < -INT32_MAX))
+		return cc_fail(C, step->off, NULL, "slice step is too large");
+	r->sub = 0;
+	r->ival = st.valid ? (int) st.i : 1;
+	cc_value(out, r, recv->elem, recv->off);
+	return 0;
+}
+
+/* recv[i] / .str.get(i): the code point at i (negative from the end), missing when out of range. */
+static int
+cc_str_index(RuleCompiler *C, const CVal *recv, const RuleAst *ix, size_t off, CVal *out)
+{
+	RuleOp	   *r = cc_unary_op(C, OP_STRSLICE, recv->op, RT_STR, off);
+
+	if (r == NULL)
+		return -1;
+	if (ix->kind == AST_SLICE)
+		return cc_str_slice(C, recv, ix->a, ix->b, ix->c, off, out);
+	if (cc_need_int(C, ix, "a string index", &r->lit.i) < 0)
+		return -1;
+	r->lit.type = RT_INT;
+	r->lit.valid = true;
+	r->sub = 1;
+	cc_value(out, r, recv->elem, recv->off);
+	return 0;
+}
+
+/* True when pat has a character with a meaning in a regular expression. */
+static bool
+cc_has_regex_meta(const char *pat, size_t len)
+{
+	for (size_t k = 0; k < len; k++)
+		if (strchr(".^$*+?{}[]\\|()", pat[k]) != NULL)
+			return true;
+	return false;
+}
+
+/*
+ * cc_split
+ *		.str.split/.str.rsplit (pandas) or x.split/x.rsplit (Python, in a
+ *		lambda). The parts are never a value of their own: the result is
+ *		CK_SPLIT, and only one part (.str[i], .str.get(i), x.split()[i]) or
+ *		their number (.str.len(), len(x.split())) can be taken from it.
+ *		pandas reads a separator longer than one character as a regular
+ *		expression unless regex=False; one with regex syntax in it is
+ *		refused (literal separators only).
+ */
+static int
+cc_split(RuleCompiler *C, const CVal *recv, const char *name, size_t name_off,
+		 const RuleAst *call, bool python, CVal *out)
+{
+	static const char *const params[] = {"pat", "n", "expand", "regex"};
+	static const char *const pyparams[] = {"sep", "maxsplit"};
+	bool		right = name[0] == 'r';
+	const RuleAst *args[4];
+	char		fname[32];
+	RuleOp	   *r;
+	int64_t		n = -1;
+	int			regex = -1;
+
+	snprintf(fname, sizeof(fname), "%s%s", python ? "" : "str.", name);
+	if (cc_bind(C, call, fname, python ? pyparams : params, python ? 2 : (right ? 3 : 4), 0,
+				args) < 0)
+		return -1;
+	r = cc_unary_op(C, OP_SPLIT, recv->op, RT_STR, name_off);
+	if (r == NULL)
+		return -1;
+	r->flags = right ? RULE_SPLIT_RIGHT : 0;
+	r->lit.type = RT_STR;
+	if (args[0] != NULL && args[0]->kind != AST_NONE)
+	{
+		size_t		len = 0;
+
+		if (cc_need_string(C, args[0], "the separator", &r->lit.s, &len) < 0)
+			return -1;
+		if (len == 0)
+			return cc_fail(C, args[0]->off, "Omit the separator to split on whitespace.",
+						   "empty separator");
+		r->lit.len = (uint32_t) len;
+		r->lit.valid = true;
+	}
+	if (args[1] != NULL && args[1]->kind != AST_NONE &&
+		cc_need_int(C, args[1], python ? "maxsplit" : "n", &n) < 0)
+		return -1;
+	/* pandas: None, 0 and -1 all mean every split; Python: 0 means none */
+	if (n < 0 || (!python && n == 0))
+		n = -1;
+	r->ival = n > INT32_MAX ? INT32_MAX : (int) n;
+	if (!python)
+	{
+		bool		b = false;
+
+		if (args[2] != NULL)
+		{
+			if (cc_need_bool(C, args[2], "expand", &b) < 0)
+				return -1;
+			if (b)
+				return cc_fail(C, args[2]->off, "Select one part with .str[0] or .str.get(0) instead.",
+							   "split() with expand=True is not supported");
+		}
+		if (!right && args[3] != NULL && args[3]->kind != AST_NONE)
+		{
+			if (cc_need_bool(C, args[3], "regex", &b) < 0)
+				return -1;
+			regex = b ? 1 : 0;
+		}
+		if (r->lit.valid && regex != 0 && (regex == 1 || r->lit.len != 1) &&
+			cc_has_regex_meta(r->lit.s, r->lit.len))
+			return cc_fail(C, args[0]->off, "Add regex=False to split on the text itself.",
+						   "regular expression separators are not supported by split()");
+	}
+	memset(out, 0, sizeof(*out));
+	out->kind = CK_SPLIT;
+	out->op = r;
+	out->elem = recv->elem;
+	out->off = recv->off;
+	return 0;
+}
+
+/* One part (ix) or the number of parts (ix NULL) of a split. */
+static int
+cc_split_take(RuleCompiler *C, const CVal *sp, const RuleAst *ix, CVal *out)
+{
+	RuleOp	   *r = sp->op;
+
+	if (ix == NULL)
+	{
+		r->sub = 1;
+		r->type = RT_INT;
+	}
+	else
+	{
+		if (ix->kind == AST_SLICE)
+			return cc_fail(C, ix->off, "Select one part, e.g. [0] or [-1].",
+						   "slicing the parts of split() is not supported");
+		if (cc_need_int(C, ix, "the index of a part", &r->lit2.i) < 0)
+			return -1;
+		r->lit2.type = RT_INT;
+		r->lit2.valid = true;
+		r->sub = 0;
+		r->type = RT_STR;
+	}
+	cc_value(out, r, sp->elem, sp->off);
+	return 0;
+}
+
+/* .str.len() / .str.get(i) after .str.split(...). */
+static int
+cc_split_method(RuleCompiler *C, const CVal *sp, const char *name, size_t name_off,
+				const RuleAst *call, CVal *out)
+{
+	static const char *const gparams[] = {"i"};
+	const RuleAst *args[1];
+
+	if (strcmp(name, "len") == 0)
+	{
+		if (cc_bind(C, call, "str.len", NULL, 0, 0, args) < 0)
+			return -1;
+		return cc_split_take(C, sp, NULL, out);
+	}
+	if (strcmp(name, "get") == 0)
+	{
+		if (cc_bind(C, call, "str.get", gparams, 1, 1, args) < 0)
+			return -1;
+		return cc_split_take(C, sp, args[0], out);
+	}
+	return cc_fail(C, name_off, "After .str.split(...) use .str[i], .str.get(i) or .str.len().",
+				   "method \"str.%s\" is not supported on the parts of split()", name);
+}
+
 /*
  * cc_str_method
  *		.str.<name>(...) on a string column, or the Python str method of the
@@ -1333,6 +1671,24 @@ cc_str_method(RuleCompiler *C, CVal *recv, const char *name, size_t name_off,
 	char		fname[64];
 
 	snprintf(fname, sizeof(fname), "%s%s", python ? "" : "str.", name);
+	if (strcmp(name, "split") == 0 || strcmp(name, "rsplit") == 0)
+		return cc_split(C, recv, name, name_off, call, python, out);
+	if (!python && strcmp(name, "slice") == 0)
+	{
+		static const char *const params[] = {"start", "stop", "step"};
+
+		if (cc_bind(C, call, fname, params, 3, 0, args) < 0)
+			return -1;
+		return cc_str_slice(C, recv, args[0], args[1], args[2], name_off, out);
+	}
+	if (!python && strcmp(name, "get") == 0)
+	{
+		static const char *const params[] = {"i"};
+
+		if (cc_bind(C, call, fname, params, 1, 1, args) < 0)
+			return -1;
+		return cc_str_index(C, recv, args[0], name_off, out);
+	}
 	if (!python && (strcmp(name, "match") == 0 || strcmp(name, "fullmatch") == 0 ||
 					strcmp(name, "contains") == 0))
 	{
@@ -1513,8 +1869,8 @@ cc_str_method(RuleCompiler *C, CVal *recv, const char *name, size_t name_off,
 	else
 	{
 		return cc_fail(C, name_off, python ?
-					   "String methods inside a lambda are: startswith, endswith, strip, lstrip, rstrip, lower, upper, replace, isdigit, isnumeric, isdecimal, isalpha, isalnum and isspace." :
-					   "String methods are: match, fullmatch, contains, startswith, endswith, len, strip, lstrip, rstrip, lower, upper, replace, isdigit, isnumeric, isdecimal, isalpha, isalnum and isspace.",
+					   "String methods inside a lambda are: startswith, endswith, strip, lstrip, rstrip, lower, upper, replace, split, rsplit, isdigit, isnumeric, isdecimal, isalpha, isalnum and isspace." :
+					   "String methods are: match, fullmatch, contains, startswith, endswith, len, strip, lstrip, rstrip, lower, upper, replace, slice, get, split, rsplit, isdigit, isnumeric, isdecimal, isalpha, isalnum and isspace; .str[i] and .str[a:b] index and slice.",
 					   "method \"%s\" is not supported", fname);
 	}
 	if (r == NULL)
@@ -1847,6 +2203,25 @@ cc_fillna(RuleCompiler *C, CVal *recv, const RuleAst *call, CVal *out)
 	return 0;
 }
 
+/* The keep= argument of duplicated(): 0 'first' (default), 1 'last', 2 False. */
+static int
+cc_keep_arg(RuleCompiler *C, const RuleAst *n, int *keep)
+{
+	*keep = 0;
+	if (n == NULL)
+		return 0;
+	if (n->kind == AST_STR && strcmp(n->str, "first") == 0)
+		*keep = 0;
+	else if (n->kind == AST_STR && strcmp(n->str, "last") == 0)
+		*keep = 1;
+	else if (n->kind == AST_BOOL && n->ival == 0)
+		*keep = 2;
+	else
+		return cc_fail(C, n->off, "Write keep='first', keep='last' or keep=False.",
+					   "keep must be 'first', 'last' or False");
+	return 0;
+}
+
 /* duplicated(keep) */
 static int
 cc_duplicated(RuleCompiler *C, CVal *recv, const RuleAst *call, CVal *out)
@@ -1858,17 +2233,8 @@ cc_duplicated(RuleCompiler *C, CVal *recv, const RuleAst *call, CVal *out)
 
 	if (cc_bind(C, call, "duplicated", params, 1, 0, args) < 0)
 		return -1;
-	if (args[0] != NULL)
-	{
-		if (args[0]->kind == AST_STR && strcmp(args[0]->str, "first") == 0)
-			keep = 0;
-		else if (args[0]->kind == AST_STR && strcmp(args[0]->str, "last") == 0)
-			keep = 1;
-		else if (args[0]->kind == AST_BOOL && args[0]->ival == 0)
-			keep = 2;
-		else
-			return cc_fail(C, args[0]->off, NULL, "keep must be 'first', 'last' or False");
-	}
+	if (cc_keep_arg(C, args[0], &keep) < 0)
+		return -1;
 	r = cc_unary_op(C, OP_DUPLICATED, recv->op, RT_BOOL, call->off);
 	if (r == NULL)
 		return -1;
@@ -1978,6 +2344,73 @@ cc_value_method(RuleCompiler *C, CVal *recv, const char *name, size_t name_off,
 	return cc_fail(C, name_off,
 				   "Column methods are: astype, isin, between, isnull, isna, notnull, notna, fillna, abs, round, duplicated, apply, map, sum, min, max, mean, count, nunique, all and any.",
 				   "method \"%s\" is not supported", name);
+}
+
+/* Most columns a duplicated(subset=...) may name. */
+#define CC_MAX_SUBSET 256
+
+/*
+ * cc_duplicated_table
+ *		df.duplicated(subset=None, keep='first'): rows whose values in the
+ *		subset columns (all columns when absent) repeat an earlier row (a
+ *		later one for keep='last', any other for keep=False). Missing values
+ *		are equal to each other, as in pandas.
+ */
+static int
+cc_duplicated_table(RuleCompiler *C, int table, const RuleAst *call, size_t off, CVal *out)
+{
+	static const char *const params[] = {"subset", "keep"};
+	const RuleAst *args[2];
+	const SageRuleSchemaTable *tab = &C->schema->tables[table];
+	const RuleAst *sub;
+	RuleOp	   *r;
+	int			keep;
+	int			n;
+
+	if (cc_bind(C, call, "duplicated", params, 2, 0, args) < 0 ||
+		cc_keep_arg(C, args[1], &keep) < 0)
+		return -1;
+	sub = args[0];
+	if (sub == NULL || sub->kind == AST_NONE)
+		n = tab->ncols;
+	else if (sub->kind == AST_STR)
+		n = 1;
+	else if (sub->kind == AST_LIST || sub->kind == AST_TUPLE)
+		n = sub->nitems;
+	else
+		return cc_fail(C, sub->off, "Write subset=['a', 'b'].",
+					   "subset must be a column name or a list of column names");
+	if (n == 0)
+		return cc_fail(C, sub != NULL ? sub->off : call->off, NULL,
+					   "duplicated() needs at least one column");
+	if (n > CC_MAX_SUBSET)
+		return cc_fail(C, sub != NULL ? sub->off : call->off, NULL,
+					   "duplicated() accepts at most %d columns", CC_MAX_SUBSET);
+	r = cc_op(C, OP_DUPLICATED, off, RS_COLUMN, RT_BOOL, table);
+	if (r == NULL)
+		return -1;
+	r->items = sage_alloc(C->arena, sizeof(RuleOp *) * (size_t) n);
+	if (r->items == NULL)
+		return cc_oom(C);
+	for (int k = 0; k < n; k++)
+	{
+		CVal		col;
+		const RuleAst *it = sub == NULL || sub->kind == AST_NONE ? NULL :
+			(sub->kind == AST_STR ? sub : sub->items[k]);
+
+		if (it != NULL && it->kind != AST_STR)
+			return cc_fail(C, it->off, "Write subset=['a', 'b'].",
+						   "subset must be a column name or a list of column names");
+		if (cc_column(C, table, it != NULL ? it->str : tab->names[k],
+					  it != NULL ? it->off : off, &col) < 0)
+			return -1;
+		r->items[k] = col.op;
+	}
+	r->nitems = n;
+	r->sub = keep;
+	cc_not_rowwise(C);
+	cc_value(out, r, false, off);
+	return 0;
 }
 
 /* df.apply(lambda row: ..., axis=1) */
@@ -2187,6 +2620,12 @@ cc_builtin(RuleCompiler *C, const char *name, const RuleAst *call, CVal *out)
 					return cc_aggregate(C, &a, AGG_SIZE, call->off, out);
 				return cc_fail(C, args[0]->off, NULL, "len() needs a string, a column or a table, not %s",
 							   cc_type_name(a.op->type));
+			case CK_SPLIT:
+				if (a.elem)
+					return cc_split_take(C, &a, NULL, out);
+				return cc_fail(C, sage_rule_ast_start(args[0]),
+							   "Count the parts with .str.split(...).str.len().",
+							   "len() of .str.split() is not supported");
 			default:
 				if (cc_need_value(C, args[0], &a) < 0)
 					return -1;
@@ -2320,10 +2759,26 @@ cc_call(RuleCompiler *C, const RuleAst *n, CVal *out)
 				cc_value(&recv, f.op, false, f.off);
 				return cc_str_method(C, &recv, f.name, f.name_off, n, false, out);
 			}
+			if (f.recv == CK_TDELTA || f.recv == CK_TDACC)
+			{
+				const RuleAst *none[1];
+
+				if (cc_bind(C, n, f.name, NULL, 0, 0, none) < 0)
+					return -1;
+				f.kind = f.recv;
+				return cc_td_field(C, &f, f.name, f.name_off, out);
+			}
+			if (f.recv == CK_SPLITACC)
+			{
+				f.kind = CK_SPLIT;
+				return cc_split_method(C, &f, f.name, f.name_off, n, out);
+			}
 			if (f.recv == CK_DF || f.recv == CK_TABLE)
 			{
 				if (strcmp(f.name, "apply") == 0)
 					return cc_apply_table(C, f.table, n, out);
+				if (strcmp(f.name, "duplicated") == 0)
+					return cc_duplicated_table(C, f.table, n, f.off, out);
 				return cc_fail(C, f.name_off, NULL, "method \"%s\" is not supported", f.name);
 			}
 			{
@@ -2372,7 +2827,7 @@ cc_attr(RuleCompiler *C, const RuleAst *n, CVal *out)
 				out->table = obj.table;
 				return 0;
 			}
-			if (strcmp(name, "apply") == 0)
+			if (strcmp(name, "apply") == 0 || strcmp(name, "duplicated") == 0)
 			{
 				out->kind = CK_METHOD;
 				out->recv = obj.kind;
@@ -2543,6 +2998,24 @@ cc_attr(RuleCompiler *C, const RuleAst *n, CVal *out)
 			out->name = name;
 			out->name_off = noff;
 			return 0;
+		case CK_TDELTA:
+		case CK_TDACC:
+			return cc_td_attr(C, &obj, name, noff, out);
+		case CK_SPLIT:
+			if (obj.elem || strcmp(name, "str") != 0)
+				return cc_fail(C, noff, obj.elem ? "Select one part, e.g. x.split('-')[0], or count them with len(...)." :
+							   "Use .str[i], .str.get(i) or .str.len() after .str.split(...).",
+							   "attribute \"%s\" of the parts of split() is not supported", name);
+			*out = obj;
+			out->kind = CK_SPLITACC;
+			return 0;
+		case CK_SPLITACC:
+			*out = obj;
+			out->kind = CK_METHOD;
+			out->recv = CK_SPLITACC;
+			out->name = name;
+			out->name_off = noff;
+			return 0;
 		case CK_DTACC:
 			{
 				int			f = cc_dt_field(name);
@@ -2574,6 +3047,12 @@ cc_subscript(RuleCompiler *C, const RuleAst *n, CVal *out)
 
 	if (cc_expr(C, n->a, &obj) < 0)
 		return -1;
+	if (ix->kind == AST_SLICE && obj.kind != CK_STRACC && obj.kind != CK_SPLIT &&
+		obj.kind != CK_SPLITACC &&
+		!(obj.kind == CK_VALUE && obj.op->type == RT_STR &&
+		  (obj.elem || obj.op->shape == RS_SCALAR)))
+		return cc_fail(C, ix->off, "Slice strings with .str[a:b], or x[a:b] inside a lambda.",
+					   "slices are not supported");
 	switch (obj.kind)
 	{
 		case CK_DF:
@@ -2650,10 +3129,30 @@ cc_subscript(RuleCompiler *C, const RuleAst *n, CVal *out)
 				return 0;
 			}
 		case CK_VALUE:
-			return cc_fail(C, n->off, NULL, "indexing a %s is not supported",
+			if (obj.op->type == RT_STR && obj.op->shape != RS_LIST &&
+				(obj.elem || obj.op->shape == RS_SCALAR))
+				return cc_str_index(C, &obj, ix, n->off, out);
+			if (obj.elem)
+				return cc_fail(C, n->off, NULL, "indexing a value of type %s is not supported",
+							   cc_type_name(obj.op->type));
+			return cc_fail(C, n->off, obj.op->shape == RS_COLUMN && obj.op->type == RT_STR ?
+						   "Index the strings with .str[i] or .str[a:b]." : NULL,
+						   "indexing a %s is not supported",
 						   obj.op->shape == RS_COLUMN ? "column" : "value");
 		case CK_STRACC:
-			return cc_fail(C, n->off, NULL, ".str[...] is not supported");
+			{
+				CVal		recv;
+
+				cc_value(&recv, obj.op, false, obj.off);
+				return cc_str_index(C, &recv, ix, n->off, out);
+			}
+		case CK_SPLIT:
+			if (!obj.elem)
+				return cc_fail(C, n->off, "Write .str.split(...).str[i].",
+							   "the parts of .str.split() are selected with .str[i]");
+			return cc_split_take(C, &obj, ix, out);
+		case CK_SPLITACC:
+			return cc_split_take(C, &obj, ix, out);
 		default:
 			return cc_fail(C, n->off, NULL, "this object cannot be indexed");
 	}
@@ -2889,6 +3388,8 @@ cc_expr(RuleCompiler *C, const RuleAst *n, CVal *out)
 			out->ast = n;
 			out->off = n->off;
 			return 0;
+		case AST_SLICE:
+			return cc_fail(C, n->off, NULL, "slices are not supported");
 	}
 	return cc_fail(C, n->off, NULL, "unsupported construct");
 }
@@ -2949,8 +3450,17 @@ sage_rule_compile(SageArena *arena, const char *expr, SageRuleScope scope,
 			return NULL;
 		}
 		rule->table_keys[t] = tab->key ? sage_strdup(arena, tab->key) : NULL;
+		if (tab->key != NULL && rule->table_keys[t] == NULL)
+		{
+			sage_error_memory(err, NULL);
+			return NULL;
+		}
 		for (int c = 0; c < tab->ncols; c++)
-			rule->col_names[t][c] = sage_strdup(arena, tab->names[c]);
+			if ((rule->col_names[t][c] = sage_strdup(arena, tab->names[c])) == NULL)
+			{
+				sage_error_memory(err, NULL);
+				return NULL;
+			}
 	}
 	C.rule = rule;
 

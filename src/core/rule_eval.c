@@ -2090,6 +2090,373 @@ ev_regex_replace(RuleEval *E, const RuleOp *op)
 	return o.v;
 }
 
+/* ------------------------------------------------- slices and splits */
+
+/*
+ * ev_slice_bounds
+ *		Python's slice.indices() over len code points: the first index
+ *		taken (*first) and how many are taken with the step of op.
+ */
+static int64_t
+ev_slice_bounds(const RuleOp *op, int64_t len, int64_t *first)
+{
+	int64_t		step = op->ival;
+	int64_t		start,
+				stop;
+
+	if (op->lit.valid)
+	{
+		start = op->lit.i;
+		if (start < 0)
+		{
+			start += len;
+			if (start < 0)
+				start = step < 0 ? -1 : 0;
+		}
+		else if (start >= len)
+			start = step < 0 ? len - 1 : len;
+	}
+	else
+		start = step < 0 ? len - 1 : 0;
+	if (op->lit2.valid)
+	{
+		stop = op->lit2.i;
+		if (stop < 0)
+		{
+			stop += len;
+			if (stop < 0)
+				stop = step < 0 ? -1 : 0;
+		}
+		else if (stop >= len)
+			stop = step < 0 ? len - 1 : len;
+	}
+	else
+		stop = step < 0 ? -1 : len;
+	*first = start;
+	if (step > 0)
+		return stop > start ? (stop - start - 1) / step + 1 : 0;
+	return start > stop ? (start - stop - 1) / (-step) + 1 : 0;
+}
+
+/*
+ * ev_strslice
+ *		.str[i], .str.get(i), .str[a:b:c] and .str.slice(): code points of
+ *		each string with Python's rules. An index out of range gives a
+ *		missing value (pandas gives NaN); a slice clamps. Step 1 and single
+ *		characters point into the input; other steps copy.
+ */
+static const RuleVec *
+ev_strslice(RuleEval *E, const RuleOp *op)
+{
+	const RuleVec *a = ev(E, op->a);
+	VecOut		o;
+	size_t		maxlen = 0;
+	size_t	   *offs;
+
+	if (a == NULL)
+		return NULL;
+	if (!ev_alloc(E, &o, RT_STR, a->n, a->scalar, a->table))
+	{
+		ev_oom(E);
+		return NULL;
+	}
+	for (size_t i = 0; i < a->n; i++)
+		if (a->valid[i] && a->len[i] > maxlen)
+			maxlen = a->len[i];
+	offs = sage_alloc(E->arena, sizeof(size_t) * (maxlen + 2));
+	if (offs == NULL)
+	{
+		ev_oom(E);
+		return NULL;
+	}
+	for (size_t i = 0; i < a->n; i++)
+	{
+		const char *s = a->s[i];
+		size_t		len = a->len[i];
+		int64_t		ncp = 0;
+		int64_t		first;
+		int64_t		count;
+		size_t		k = 0;
+
+		o.s[i] = "";
+		o.len[i] = 0;
+		o.valid[i] = a->valid[i];
+		if (!a->valid[i])
+			continue;
+		while (k < len)
+		{
+			offs[ncp++] = k;
+			ev_utf8_next(s, len, &k);
+		}
+		offs[ncp] = len;
+		if (op->sub == 1)
+		{
+			first = op->lit.i < 0 ? op->lit.i + ncp : op->lit.i;
+			if (first < 0 || first >= ncp)
+			{
+				o.valid[i] = 0;
+				continue;
+			}
+			count = 1;
+		}
+		else
+			count = ev_slice_bounds(op, ncp, &first);
+		if (count == 0)
+			continue;
+		if (op->sub == 1 || op->ival == 1)
+		{
+			o.s[i] = s + offs[first];
+			o.len[i] = (uint32_t) (offs[first + count] - offs[first]);
+		}
+		else
+		{
+			size_t		bytes = 0;
+			char	   *buf;
+			int64_t		c = first;
+
+			for (int64_t q = 0; q < count; q++, c += op->ival)
+				bytes += offs[c + 1] - offs[c];
+			buf = sage_alloc(E->arena, bytes + 1);
+			if (buf == NULL)
+			{
+				ev_oom(E);
+				return NULL;
+			}
+			bytes = 0;
+			c = first;
+			for (int64_t q = 0; q < count; q++, c += op->ival)
+			{
+				memcpy(buf + bytes, s + offs[c], offs[c + 1] - offs[c]);
+				bytes += offs[c + 1] - offs[c];
+			}
+			o.s[i] = buf;
+			o.len[i] = (uint32_t) bytes;
+		}
+	}
+	return o.v;
+}
+
+/* Iterator over the parts of one string split by OP_SPLIT's rules. */
+typedef struct SplitIter
+{
+	const char *s;				/* the string */
+	size_t		len;			/* its length */
+	const char *sep;			/* separator, NULL: runs of whitespace */
+	size_t		seplen;
+	int64_t		maxsplit;		/* -1: no limit */
+	bool		right;			/* rsplit: parts come from the end */
+	size_t		pos;			/* left: next byte to scan; right: end of what is left */
+	int64_t		nsplit;			/* splits made */
+	bool		done;			/* no part left */
+} SplitIter;
+
+static void
+ev_split_init(SplitIter *it, const RuleOp *op, const char *s, size_t len)
+{
+	it->s = s;
+	it->len = len;
+	it->sep = op->lit.valid ? op->lit.s : NULL;
+	it->seplen = op->lit.valid ? op->lit.len : 0;
+	it->maxsplit = op->ival;
+	it->right = (op->flags & RULE_SPLIT_RIGHT) != 0;
+	it->pos = it->right ? len : 0;
+	it->nsplit = 0;
+	it->done = false;
+}
+
+/* Offset of the first (last when right) separator inside [from, to), or -1. */
+static int64_t
+ev_split_find(const SplitIter *it, size_t from, size_t to)
+{
+	if (to - from < it->seplen)
+		return -1;
+	if (!it->right)
+	{
+		for (size_t i = from; i + it->seplen <= to; i++)
+			if (it->s[i] == it->sep[0] && memcmp(it->s + i, it->sep, it->seplen) == 0)
+				return (int64_t) i;
+		return -1;
+	}
+	for (size_t i = to - it->seplen + 1; i-- > from;)
+		if (it->s[i] == it->sep[0] && memcmp(it->s + i, it->sep, it->seplen) == 0)
+			return (int64_t) i;
+	return -1;
+}
+
+/* Whether the code point at byte k (before byte k when back) is whitespace; *next moves over it. */
+static bool
+ev_split_space(const SplitIter *it, size_t k, bool back, size_t *next)
+{
+	size_t		p = back ? ev_utf8_prev(it->s, k) : k;
+	size_t		q = p;
+	uint32_t	cp = ev_utf8_next(it->s, it->len, &q);
+
+	*next = back ? p : q;
+	return ev_is_space(cp);
+}
+
+/*
+ * ev_split_next
+ *		The next part [*ps, *pe) (from the left, or from the right for
+ *		rsplit); false when there is none. Follows CPython's str.split and
+ *		str.rsplit, including maxsplit and the whitespace rules.
+ */
+static bool
+ev_split_next(SplitIter *it, size_t *ps, size_t *pe)
+{
+	bool		more = it->maxsplit < 0 || it->nsplit < it->maxsplit;
+	size_t		nx;
+
+	if (it->done)
+		return false;
+	if (it->sep != NULL)
+	{
+		int64_t		f = more ? (it->right ? ev_split_find(it, 0, it->pos) :
+								ev_split_find(it, it->pos, it->len)) : -1;
+
+		if (f < 0)
+		{
+			*ps = it->right ? 0 : it->pos;
+			*pe = it->right ? it->pos : it->len;
+			it->done = true;
+			return true;
+		}
+		it->nsplit++;
+		if (it->right)
+		{
+			*ps = (size_t) f + it->seplen;
+			*pe = it->pos;
+			it->pos = (size_t) f;
+		}
+		else
+		{
+			*ps = it->pos;
+			*pe = (size_t) f;
+			it->pos = (size_t) f + it->seplen;
+		}
+		return true;
+	}
+	if (!it->right)
+	{
+		while (it->pos < it->len && ev_split_space(it, it->pos, false, &nx))
+			it->pos = nx;
+		if (it->pos == it->len)
+		{
+			it->done = true;
+			return false;
+		}
+		*ps = it->pos;
+		if (!more)
+		{
+			*pe = it->len;
+			it->done = true;
+			return true;
+		}
+		while (it->pos < it->len && !ev_split_space(it, it->pos, false, &nx))
+			it->pos = nx;
+		*pe = it->pos;
+		it->nsplit++;
+		return true;
+	}
+	while (it->pos > 0 && ev_split_space(it, it->pos, true, &nx))
+		it->pos = nx;
+	if (it->pos == 0)
+	{
+		it->done = true;
+		return false;
+	}
+	*pe = it->pos;
+	if (!more)
+	{
+		*ps = 0;
+		it->done = true;
+		return true;
+	}
+	while (it->pos > 0 && !ev_split_space(it, it->pos, true, &nx))
+		it->pos = nx;
+	*ps = it->pos;
+	it->nsplit++;
+	return true;
+}
+
+/*
+ * ev_split
+ *		One part of each string's split (sub 0, index lit2, negative from
+ *		the end, missing when out of range) or the number of parts (sub 1).
+ *		The parts point into the input; nothing is copied.
+ */
+static const RuleVec *
+ev_split(RuleEval *E, const RuleOp *op)
+{
+	const RuleVec *a = ev(E, op->a);
+	VecOut		o;
+
+	if (a == NULL)
+		return NULL;
+	if (!ev_alloc(E, &o, op->sub == 1 ? RT_INT : RT_STR, a->n, a->scalar, a->table))
+	{
+		ev_oom(E);
+		return NULL;
+	}
+	for (size_t i = 0; i < a->n; i++)
+	{
+		SplitIter	it;
+		size_t		ps,
+					pe;
+		int64_t		count = 0;
+		int64_t		k;
+
+		o.valid[i] = a->valid[i];
+		if (op->sub == 1)
+			o.i[i] = 0;
+		else
+		{
+			o.s[i] = "";
+			o.len[i] = 0;
+		}
+		if (!a->valid[i])
+			continue;
+		k = op->lit2.i;
+		if (op->sub == 1 || k < 0 || (op->flags & RULE_SPLIT_RIGHT) != 0)
+		{
+			ev_split_init(&it, op, a->s[i], a->len[i]);
+			while (ev_split_next(&it, &ps, &pe))
+				count++;
+			if (op->sub == 1)
+			{
+				o.i[i] = count;
+				continue;
+			}
+		}
+		ev_split_init(&it, op, a->s[i], a->len[i]);
+		if (k < 0)
+			k += count;
+		if (k < 0 || (count > 0 && k >= count))
+		{
+			o.valid[i] = 0;
+			continue;
+		}
+		/* rsplit gives its parts from the end: part k from the left is count-1-k from the right */
+		if (it.right)
+			k = count - 1 - k;
+		for (;;)
+		{
+			if (!ev_split_next(&it, &ps, &pe))
+			{
+				o.valid[i] = 0;
+				break;
+			}
+			if (k-- == 0)
+			{
+				o.s[i] = a->s[i] + ps;
+				o.len[i] = (uint32_t) (pe - ps);
+				break;
+			}
+		}
+	}
+	return o.v;
+}
+
 /* --------------------------------------------------------- datetimes */
 
 static const RuleVec *
@@ -2169,11 +2536,114 @@ ev_dtfield(RuleEval *E, const RuleOp *op)
 
 /* ------------------------------------------------------ whole columns */
 
-/* duplicated(keep=...) */
+/*
+ * ev_row_keys
+ *		One byte string per row encoding the values of the columns of a
+ *		df.duplicated(subset=...) (type-tagged, length-prefixed, so two
+ *		keys are equal exactly when every value is): missing values equal
+ *		each other, -0.0 equals 0.0, as in pandas.
+ */
+static const RuleVec *
+ev_row_keys(RuleEval *E, const RuleOp *op)
+{
+	const RuleVec **cols = sage_alloc(E->arena, sizeof(RuleVec *) * (size_t) op->nitems);
+	VecOut		o;
+	size_t		n = 0;
+	size_t		total = 0;
+	char	   *buf;
+
+	if (cols == NULL)
+	{
+		ev_oom(E);
+		return NULL;
+	}
+	for (int c = 0; c < op->nitems; c++)
+	{
+		cols[c] = ev(E, op->items[c]);
+		if (cols[c] == NULL)
+			return NULL;
+		if (c > 0 && cols[c]->n != n)
+		{
+			ev_fail(E, op, "cannot combine columns of %zu and %zu rows", n, cols[c]->n);
+			return NULL;
+		}
+		n = cols[c]->n;
+		for (size_t i = 0; i < n; i++)
+		{
+			size_t		w = 1;
+
+			if (cols[c]->valid[i])
+				w += cols[c]->type == RT_STR ? 4 + (size_t) cols[c]->len[i] :
+					cols[c]->type == RT_BOOL ? 1 : 8;
+			if (total > SIZE_MAX - w)
+			{
+				ev_oom(E);
+				return NULL;
+			}
+			total += w;
+		}
+	}
+	if (!ev_alloc(E, &o, RT_STR, n, false, op->table) ||
+		(buf = sage_alloc(E->arena, total + 1)) == NULL)
+	{
+		ev_oom(E);
+		return NULL;
+	}
+	memset(o.valid, 1, n);
+	for (size_t i = 0; i < n; i++)
+	{
+		char	   *p = buf;
+
+		for (int c = 0; c < op->nitems; c++)
+		{
+			const RuleVec *v = cols[c];
+			double		f;
+
+			if (!v->valid[i] || (v->type == RT_FLOAT && isnan(v->f[i])))
+			{
+				*p++ = 0;
+				continue;
+			}
+			*p++ = 1;
+			switch (v->type)
+			{
+				case RT_STR:
+					memcpy(p, &v->len[i], 4);
+					memcpy(p + 4, v->s[i], v->len[i]);
+					p += 4 + v->len[i];
+					break;
+				case RT_BOOL:
+					*p++ = (char) v->b[i];
+					break;
+				case RT_FLOAT:
+					f = v->f[i] == 0.0 ? 0.0 : v->f[i];
+					memcpy(p, &f, 8);
+					p += 8;
+					break;
+				default:
+					memcpy(p, &v->i[i], 8);
+					p += 8;
+					break;
+			}
+		}
+		if ((size_t) (p - buf) > UINT32_MAX)
+		{
+			ev_fail(E, op, "the values of row %zu are too long to compare", i + 1);
+			return NULL;
+		}
+		o.s[i] = buf;
+		o.len[i] = (uint32_t) (p - buf);
+		buf = p;
+	}
+	return o.v;
+}
+
+/* duplicated(keep=...), of a column or of the rows of a table (subset columns in items) */
 static const RuleVec *
 ev_duplicated(RuleEval *E, const RuleOp *op)
 {
-	const RuleVec *a = ev(E, op->a);
+	const RuleVec *a = op->nitems == 0 ? ev(E, op->a) :
+		op->nitems == 1 ? ev(E, op->items[0]) : ev_row_keys(E, op);
 	VecOut		o;
 	RuleKeyKind kind;
 	size_t		n;
@@ -2508,6 +2978,12 @@ ev(RuleEval *E, const RuleOp *op)
 			break;
 		case OP_DUPLICATED:
 			r = ev_duplicated(E, op);
+			break;
+		case OP_STRSLICE:
+			r = ev_strslice(E, op);
+			break;
+		case OP_SPLIT:
+			r = ev_split(E, op);
 			break;
 		case OP_AGG:
 			r = ev_agg(E, op);

@@ -105,7 +105,8 @@ typedef enum RuleAstKind
 	AST_BOOLOP,					/* a and/or b (op) */
 	AST_COMPARE,				/* items[0] ops[0] items[1] ... (chain) */
 	AST_IFEXP,					/* a if b else c */
-	AST_LAMBDA					/* lambda str: a */
+	AST_LAMBDA,					/* lambda str: a */
+	AST_SLICE					/* [a:b:c] inside a subscript; parts may be NULL */
 } RuleAstKind;
 
 /* Comparison operators of AST_COMPARE beyond the token ones. */
@@ -196,7 +197,10 @@ typedef enum RuleOpKind
 	OP_REPLACE,					/* literal replace: lit -> lit2 */
 	OP_REGEX_REPLACE,			/* regex replace: re, lit2 = replacement */
 	OP_DTFIELD,					/* sub: RuleDtField */
-	OP_DUPLICATED,				/* sub: 0 first, 1 last, 2 all */
+	OP_DUPLICATED,				/* sub: 0 first, 1 last, 2 all; items: subset columns */
+	OP_STRSLICE,				/* sub 0: a[lit:lit2:ival], 1: a[lit] (code points) */
+	OP_SPLIT,					/* parts of a split by lit (whitespace when missing):
+								 * sub 0 part lit2.i, 1 number of parts; ival maxsplit */
 	OP_AGG,						/* sub: RuleAggKind */
 	OP_BROADCAST				/* scalar a repeated over the rows of table */
 } RuleOpKind;
@@ -258,8 +262,12 @@ typedef struct RuleOp
 	const char *fmt;			/* OP_CAST to_datetime format, or NULL */
 	SageRegex  *re;				/* OP_REGEX, OP_REGEX_REPLACE */
 	struct RuleSet *set;		/* OP_ISIN/OP_LIST/OP_STARTS: literal values */
-	int			ival;			/* OP_ROUND digits */
+	int			ival;			/* OP_ROUND digits; OP_STRSLICE step; OP_SPLIT maxsplit */
+	int			flags;			/* OP_SPLIT: RULE_SPLIT_RIGHT for rsplit */
 } RuleOp;
+
+/* OP_SPLIT flags. */
+#define RULE_SPLIT_RIGHT 1
 
 struct SageRule
 {

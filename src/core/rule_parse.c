@@ -484,6 +484,41 @@ next_arg:
 	return parse_finish(p, n);
 }
 
+/*
+ * parse_slice
+ *		The rest of a slice "start:stop:step" inside brackets, the current
+ *		token being the first colon; start was parsed already (or is NULL).
+ *		Only the type checker decides where a slice is allowed (.str[...]
+ *		and strings inside a lambda), so the node keeps every part.
+ */
+static RuleAst *
+parse_slice(RuleParser *p, RuleAst *start)
+{
+	RuleAst    *sl = parse_node(p, AST_SLICE, p->tok.off);
+
+	if (sl == NULL || parse_advance(p) < 0)
+		return NULL;
+	sl->a = start;
+	if (!parse_is_op(p, OPT_COLON) && !parse_is_op(p, OPT_RBRACK))
+	{
+		sl->b = parse_expr(p);
+		if (sl->b == NULL)
+			return NULL;
+	}
+	if (parse_is_op(p, OPT_COLON))
+	{
+		if (parse_advance(p) < 0)
+			return NULL;
+		if (!parse_is_op(p, OPT_RBRACK))
+		{
+			sl->c = parse_expr(p);
+			if (sl->c == NULL)
+				return NULL;
+		}
+	}
+	return parse_finish(p, sl);
+}
+
 /* primary: atom followed by calls, subscripts and attributes */
 static RuleAst *
 parse_primary(RuleParser *p)
@@ -502,19 +537,18 @@ parse_primary(RuleParser *p)
 
 			if (s == NULL || parse_advance(p) < 0)
 				return NULL;
-			if (parse_is_op(p, OPT_COLON))
-			{
-				sage_rule_error_at(p->err, p->text, p->tok.off, "slices are not supported");
-				return NULL;
-			}
 			s->a = n;
-			s->b = parse_expr(p);
-			if (s->b == NULL)
-				return NULL;
+			if (!parse_is_op(p, OPT_COLON))
+			{
+				s->b = parse_expr(p);
+				if (s->b == NULL)
+					return NULL;
+			}
 			if (parse_is_op(p, OPT_COLON))
 			{
-				sage_rule_error_at(p->err, p->text, p->tok.off, "slices are not supported");
-				return NULL;
+				s->b = parse_slice(p, s->b);
+				if (s->b == NULL)
+					return NULL;
 			}
 			if (parse_is_op(p, OPT_COMMA))
 			{

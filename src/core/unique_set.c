@@ -21,6 +21,8 @@
 /* Tables from this size on are backed by huge pages where possible. */
 #define UNIQUE_HUGE_MIN		((size_t) 4 << 20)
 #define UNIQUE_PAGE			((size_t) 2 << 20)
+/* Largest table sage_unique_set_reserve() makes (16 MB of slots). */
+#define UNIQUE_RESERVE_MAX_SLOTS	((size_t) 1 << 21)
 
 /*
  * A slot is 8 bytes: the top 24 bits are a tag from the key's hash, the
@@ -234,9 +236,8 @@ slot_tag(uint64_t h)
  * batches whose target slots are prefetched first.
  */
 static int
-unique_grow(UniqueSet *set)
+unique_grow_to(UniqueSet *set, size_t newn)
 {
-	size_t		newn = set->nslots * 2;
 	size_t		mask = newn - 1;
 	UniqueSlot *ns = unique_table_alloc(set->budget, newn);
 	UniqueSlot	pend[GROW_BATCH];
@@ -292,6 +293,35 @@ unique_grow(UniqueSet *set)
 	set->slots = ns;
 	set->nslots = newn;
 	return 0;
+}
+
+/* Doubles the table (at three quarters full). */
+static int
+unique_grow(UniqueSet *set)
+{
+	return unique_grow_to(set, set->nslots * 2);
+}
+
+/*
+ * sage_unique_set_reserve
+ *		Sizes the table for about keys entries at once, so that a big file
+ *		does not pay for every doubling (each one rehashes every key with a
+ *		random write). The table never grows past UNIQUE_RESERVE_MAX_SLOTS
+ *		here, so a wrong guess (a file of few distinct keys) costs at most
+ *		that much; past it, the table doubles as before.
+ */
+int
+sage_unique_set_reserve(UniqueSet *set, size_t keys)
+{
+	size_t		want = set->nslots;
+
+	if (keys > UNIQUE_RESERVE_MAX_SLOTS)
+		keys = UNIQUE_RESERVE_MAX_SLOTS;
+	while (want < UNIQUE_RESERVE_MAX_SLOTS && keys * 4 > want * 3)
+		want *= 2;
+	if (want <= set->nslots)
+		return 0;
+	return unique_grow_to(set, want);
 }
 
 /* Room for need bytes in the pool; returns the entry's location or -1. */

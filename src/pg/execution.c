@@ -70,11 +70,15 @@ static const char *const execution_claim_sql =
 "    lease_until = pg_catalog.now() "
 "        + pg_catalog.current_setting('sage.lease')::pg_catalog.interval, "
 "    \"where\" = 'local', "
-"    where_reason = CASE e.placement WHEN 'local' THEN 'local requested at submit' "
-"                   ELSE 'local worker free' END, "
+"    where_reason = CASE WHEN e.placement = 'local' THEN 'local requested at submit' "
+"                        WHEN e.where_reason LIKE 'fallback to local:%' "
+"                        THEN e.where_reason "
+"                        ELSE 'local worker free' END, "
 "    worker_pid = $1 "
 "WHERE e.id = (SELECT p.id FROM sage.executions p "
 "              WHERE p.state = 'pending' AND p.placement IN ('auto', 'local') "
+"                AND (NOT $2 OR p.placement = 'local' "
+"                     OR p.where_reason LIKE 'fallback to local:%') "
 "                AND p.run_after <= pg_catalog.now() "
 "              ORDER BY p.priority, p.submitted_at "
 "              LIMIT 1 FOR UPDATE SKIP LOCKED) "
@@ -95,7 +99,13 @@ static const char *const execution_complete_sql =
 "                     ELSE e.run_after END, "
 "    lease_until = NULL, "
 "    records = $4, errors = $5, warnings = $6, rows_with_errors = $7, "
-"    success_rate = $8, status = $9, last_error = $10 "
+"    success_rate = $8, status = $9, last_error = $10, "
+"    billed_ms = CASE WHEN e.\"where\" = 'local' "
+"                     THEN GREATEST(0, (1000 * EXTRACT(epoch FROM "
+"                          pg_catalog.now() - e.started_at))::int8) "
+"                     ELSE e.billed_ms END, "
+"    memory_mb = CASE WHEN e.\"where\" = 'local' THEN NULL ELSE e.memory_mb END, "
+"    architecture = CASE WHEN e.\"where\" = 'local' THEN NULL ELSE e.architecture END "
 "WHERE e.id = $1 AND e.attempt = $2 AND e.state = 'running' "
 "RETURNING e.state";
 
@@ -126,8 +136,8 @@ sage_spi_plan(SPIPlanPtr *cache, const char *sql, int nargs, Oid *argtypes)
 bool
 sage_execution_claim(SageClaim *claim, MemoryContext result_cxt)
 {
-	Oid			argtypes[1] = {INT4OID};
-	Datum		values[1];
+	Oid			argtypes[2] = {INT4OID, BOOLOID};
+	Datum		values[2];
 	bool		isnull;
 	bool		found = false;
 	MemoryContext old;
@@ -135,6 +145,14 @@ sage_execution_claim(SageClaim *claim, MemoryContext result_cxt)
 	int			nestlevel;
 
 	values[0] = Int32GetDatum(MyProcPid);
+	/*
+	 * sage.offload = always with Lambda configured: placement auto goes to
+	 * the dispatcher, except what it handed back while Lambda was
+	 * unavailable (the fallback).
+	 */
+	values[1] = BoolGetDatum(sage_offload == SAGE_OFFLOAD_ALWAYS &&
+							 sage_lambda_function != NULL &&
+							 sage_lambda_function[0] != '\0');
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
@@ -151,7 +169,7 @@ sage_execution_claim(SageClaim *claim, MemoryContext result_cxt)
 							 GUC_ACTION_SAVE, true, 0, false);
 	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_execute_plan(sage_spi_plan(&claim_plan, execution_claim_sql, 1, argtypes),
+	if (SPI_execute_plan(sage_spi_plan(&claim_plan, execution_claim_sql, 2, argtypes),
 						 values, NULL, false, 1) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not claim an execution");
 	AtEOXact_GUC(true, nestlevel);

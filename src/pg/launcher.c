@@ -46,6 +46,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "dispatcher.h"
 #include "sage_pg.h"
 
 /* Seconds before the postmaster restarts a launcher that exited with an error. */
@@ -427,11 +428,19 @@ sage_launcher_main(Datum main_arg)
 		no_extension_wait = 1000;
 
 		timeout = Min(pass.next_due_ms, LAUNCHER_PERIOD_MS);
+		{
+			/* the Lambda dispatcher runs while sage.lambda_function is set */
+			long		dispatcher_ms = sage_dispatcher_ensure();
+
+			if (dispatcher_ms >= 0)
+				timeout = Min(timeout, dispatcher_ms);
+		}
 		timeout = Min(timeout, (long) sage_lease * 1000 / 3);
 		if (pass.purge_more)
 			timeout = Min(timeout, 100);
 		if (!launcher_start_workers(pass.claimable))
 			timeout = Min(timeout, 1000);
+		timeout = Min(timeout, sage_metrics_tick());
 		if (timeout < 0)
 			timeout = 0;
 		sage_wait(SAGE_WAIT_LAUNCHER_MAIN, timeout);

@@ -67,6 +67,8 @@ typedef struct SageShared
 	LWLock	   *lock;			/* protects the slots and the launcher fields */
 	pid_t		launcher_pid;	/* 0 when no launcher runs */
 	Latch	   *launcher_latch; /* the launcher's procLatch */
+	pid_t		dispatcher_pid; /* the Lambda dispatcher, 0 when none runs */
+	Latch	   *dispatcher_latch;	/* its procLatch, woken at submit */
 	bool		startup_rescue_done;	/* executions left running rescued */
 	int			nslots;			/* sage.max_local_executions at start */
 	SageSlot	slots[FLEXIBLE_ARRAY_MEMBER];
@@ -77,8 +79,18 @@ typedef enum SageWaitKind
 {
 	SAGE_WAIT_LAUNCHER_MAIN = 0,	/* the launcher between passes */
 	SAGE_WAIT_LAUNCHER_NO_EXTENSION,	/* the launcher before CREATE EXTENSION */
-	SAGE_WAIT_WORKER_IDLE		/* a worker with nothing to claim */
+	SAGE_WAIT_WORKER_IDLE,		/* a worker with nothing to claim */
+	SAGE_WAIT_AWS_RETRY,		/* an AWS request's backoff before a retry */
+	SAGE_WAIT_DISPATCHER_MAIN	/* the dispatcher: latch, sockets, timers */
 } SageWaitKind;
+
+/* A socket to wait on (the dispatcher's libcurl multi), for wait.c. */
+typedef struct SageWaitSocket
+{
+	int			fd;				/* the socket */
+	bool		want_read;		/* wake when readable */
+	bool		want_write;		/* wake when writable */
+} SageWaitSocket;
 
 /* What the claim gives a worker. */
 typedef struct SageClaim
@@ -147,6 +159,64 @@ extern int	sage_lease;
 extern int	sage_retention;
 extern int	sage_memory_limit;
 extern bool sage_synchronous_completion;
+extern bool sage_submit_bulk;
+extern double sage_lambda_price_gb_second_x86;
+extern double sage_lambda_price_gb_second_arm64;
+extern double sage_lambda_price_request;
+extern int	sage_metrics;
+extern char *sage_metrics_namespace;
+extern int	sage_metrics_interval;
+extern char *sage_notify_channel;
+
+/* Values of sage.metrics. */
+#define SAGE_METRICS_OFF 0
+#define SAGE_METRICS_CLOUDWATCH 1
+
+/* sage.offload: when executions go to Lambda. */
+typedef enum SageOffloadMode
+{
+	SAGE_OFFLOAD_AUTO = 0,		/* queue or CPU over threshold */
+	SAGE_OFFLOAD_NEVER,			/* only placement 'lambda' */
+	SAGE_OFFLOAD_ALWAYS			/* every execution not placed local */
+} SageOffloadMode;
+
+/* sage.storage: where local submits keep their files. */
+typedef enum SageStorageMode
+{
+	SAGE_STORAGE_BYTEA = 0,		/* execution_files.content */
+	SAGE_STORAGE_S3				/* objects under sage.s3_prefix */
+} SageStorageMode;
+
+/* sage.lock: how workers exclude each other on an execution. */
+typedef enum SageLockMode
+{
+	SAGE_LOCK_ADVISORY = 0,		/* row state + advisory locks (one server) */
+	SAGE_LOCK_DYNAMODB			/* DynamoDB lock table with fencing */
+} SageLockMode;
+
+extern int	sage_offload;
+extern int	sage_offload_queue_threshold;
+extern int	sage_offload_cpu_percent;
+extern char *sage_lambda_function;
+extern int	sage_lambda_max_inflight;
+extern int	sage_lambda_timeout;
+extern char *sage_aws_region;
+extern char *sage_s3_endpoint;
+extern char *sage_dynamodb_endpoint;
+extern char *sage_lambda_endpoint;
+extern char *sage_cloudwatch_endpoint;
+extern char *sage_aws_ca_file;
+extern char *sage_aws_access_key_id;
+extern char *sage_aws_secret_access_key;
+extern char *sage_aws_session_token;
+extern char *sage_s3_bucket;
+extern char *sage_s3_prefix;
+extern int	sage_storage;
+extern int	sage_lock;
+extern char *sage_lock_table;
+extern int	sage_lock_lease;
+extern int	sage_lock_ttl;
+extern bool sage_copy_outputs;
 
 /* Defines every sage.* GUC, then reserves the prefix. */
 void		sage_guc_define(void);
@@ -230,6 +300,21 @@ void		sage_mem_sink_init(SageMemSink *msink, MemoryContext cxt, SageSink *sink);
 
 /* Waits on the latch for at most timeout_ms (-1 = no timeout). */
 void		sage_wait(SageWaitKind kind, long timeout_ms);
+/*
+ * Waits on the latch for at most timeout_ms without handling interrupts
+ * or resetting more than it saw (for src/aws callbacks, which must not be
+ * longjmp'd through); returns whether the latch was set. A postmaster
+ * death ends the process.
+ */
+bool		sage_wait_uninterrupted(SageWaitKind kind, long timeout_ms);
+/*
+ * One wait on the latch, the given sockets and a timeout (-1 = none); the
+ * WaitEventSet is kept and rebuilt only when the socket set changes.
+ * Resets the latch and handles interrupts like sage_wait. Returns the
+ * number of sockets that became ready.
+ */
+int			sage_wait_sockets(SageWaitKind kind, const SageWaitSocket *socks,
+							  int nsocks, long timeout_ms);
 
 /* ------------------------------------------- launcher and worker mains */
 
@@ -237,5 +322,15 @@ PGDLLEXPORT void sage_launcher_main(Datum main_arg);
 PGDLLEXPORT void sage_worker_main(Datum main_arg);
 /* Registers the static launcher (from _PG_init). */
 void		sage_launcher_register(void);
+
+/* ------------------------------------------------- metrics (metrics.c) */
+
+/*
+ * The launcher's metrics step, outside any transaction: sends the
+ * executions finished since the last push to CloudWatch when
+ * sage.metrics = cloudwatch and sage.metrics_interval has passed.
+ * Returns the milliseconds until the next push is due (LONG_MAX when off).
+ */
+long		sage_metrics_tick(void);
 
 #endif							/* SAGE_PG_H */

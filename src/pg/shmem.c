@@ -365,6 +365,9 @@ sage_shmem_wake_all(void)
 	latch = sage_shared->launcher_latch;
 	if (latch)
 		SetLatch(latch);
+	latch = sage_shared->dispatcher_latch;
+	if (latch)
+		SetLatch(latch);
 }
 
 /* Sets the cancel flag of the slot running an execution and wakes it. */

@@ -9,11 +9,16 @@
  * transaction open while files are processed:
  *
  *	1. claim (transaction 1, committed): the row is running, attempt + 1;
- *	2. read the inputs into the execution's memory context (transaction 2);
+ *	2. take the lock of sage.lock (lock.c: nothing for advisory, the
+ *	   DynamoDB item for dynamodb), then read the inputs into the
+ *	   execution's memory context (storage.c: transaction 2, and with
+ *	   sage.storage = s3 the move of bytea inputs to S3);
  *	3. run sage_process with no transaction open, polling for cancellation
- *	   and reporting progress to shared memory;
- *	4. record the outcome and store the outputs (transaction 3), only if
- *	   (id, attempt, state = 'running') still holds.
+ *	   and reporting progress to shared memory (and refreshing the lock);
+ *	4. put the outputs in S3 (s3 storage), write the fenced final status
+ *	   with the lock's release (dynamodb), then record the outcome and the
+ *	   outputs (transaction 3), only if (id, attempt, state = 'running')
+ *	   still holds; with s3 storage, promote the outputs afterwards.
  *
  * SIGTERM is die(): the work is fenced, so a worker stopped anywhere leaves
  * at worst a running row that the launcher rescues. Any ERROR during an
@@ -44,7 +49,9 @@
 
 #include "sage/processor.h"
 
+#include "lock.h"
 #include "sage_pg.h"
+#include "storage.h"
 
 /* A worker with nothing to claim for this long exits (the launcher restarts one). */
 #define WORKER_IDLE_EXIT_MS (5 * 60 * 1000)
@@ -59,13 +66,11 @@ typedef struct WorkerCallbackState
 	int32		attempt;		/* attempt being processed */
 	TimestampTz last_activity;	/* last pgstat_report_activity */
 	char		activity[160];	/* buffer for the activity text */
+	SageLockHold lock;			/* the attempt's hold on sage.lock */
 } WorkerCallbackState;
 
 /* Context reset before each execution: inputs, outputs, temporaries. */
 static MemoryContext worker_exec_cxt = NULL;
-/* Plans of reading the inputs and storing an output, kept for the process. */
-static SPIPlanPtr worker_read_plan = NULL;
-static SPIPlanPtr worker_store_plan = NULL;
 
 /* Formats an execution id. */
 static void
@@ -82,6 +87,7 @@ worker_uuid_text(const pg_uuid_t *id, char *buf, size_t len)
  * pg_cancel_backend, postmaster gone) or sage_cancel committed for this
  * execution. Other pending interrupts (sinval catch-up, barriers) do not
  * stop an execution; they are handled at the next CHECK_FOR_INTERRUPTS.
+ * A lost DynamoDB lock stops it too: its result could not be committed.
  */
 static bool
 worker_cancel_cb(void *arg)
@@ -90,10 +96,15 @@ worker_cancel_cb(void *arg)
 
 	return ProcDiePending || QueryCancelPending ||
 		pg_atomic_read_u32(&st->slot->cancel) != 0 ||
+		st->lock.lost ||
 		!PostmasterIsAlive();
 }
 
-/* The processor's progress report: shared memory always, activity at a modest rate. */
+/*
+ * The processor's progress report: shared memory always, activity at a
+ * modest rate, and the lock's heartbeat (itself rate-limited to every
+ * sage.lock_lease / 3).
+ */
 static void
 worker_progress_cb(void *arg, uint64_t records, uint64_t bytes)
 {
@@ -102,6 +113,7 @@ worker_progress_cb(void *arg, uint64_t records, uint64_t bytes)
 
 	pg_atomic_write_u64(&st->slot->records, records);
 	pg_atomic_write_u64(&st->slot->bytes, bytes);
+	(void) sage_lock_heartbeat(&st->lock);
 
 	now = GetCurrentTimestamp();
 	if (TimestampDifferenceExceeds(st->last_activity, now, WORKER_ACTIVITY_INTERVAL_MS))
@@ -145,97 +157,6 @@ worker_commit(void)
 }
 
 /*
- * Reads the inputs of an execution into the execution context. Returns
- * the number of files; a file not stored in the database sets *missing.
- */
-static int
-worker_read_inputs(const pg_uuid_t *id, SageInputFile **inputs, char **missing)
-{
-	Oid			argtypes[1] = {UUIDOID};
-	Datum		values[1] = {UUIDPGetDatum(id)};
-	int			n;
-	uint64		i;
-	SageInputFile *files;
-
-	*missing = NULL;
-	worker_begin("reading inputs", true);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_plan(sage_spi_plan(&worker_read_plan,
-									   "SELECT name, content FROM sage.execution_files "
-									   "WHERE execution_id = $1 AND role = 'in' ORDER BY ordinal",
-									   1, argtypes),
-						 values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the inputs of an execution");
-	n = (int) SPI_processed;
-	files = MemoryContextAllocZero(worker_exec_cxt, sizeof(SageInputFile) * Max(n, 1));
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Datum		d;
-		MemoryContext old = MemoryContextSwitchTo(worker_exec_cxt);
-
-		files[i].name = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
-		d = SPI_getbinval(tup, desc, 2, &isnull);
-		if (isnull)
-			*missing = pstrdup(files[i].name);
-		else
-		{
-			bytea	   *b = DatumGetByteaPCopy(d);
-
-			files[i].data = VARDATA_ANY(b);
-			files[i].len = VARSIZE_ANY_EXHDR(b);
-		}
-		MemoryContextSwitchTo(old);
-	}
-	SPI_finish();
-	worker_commit();
-	*inputs = files;
-	return n;
-}
-
-/* Inserts the outputs of an accepted attempt (inside its transaction). */
-static void
-worker_store_outputs(const pg_uuid_t *id, SageMemSink *msink)
-{
-	Oid			argtypes[4] = {UUIDOID, TEXTOID, INT4OID, BYTEAOID};
-	int			i;
-	int			ordinal = 0;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	for (i = 0; i < msink->nfiles; i++)
-	{
-		SageMemFile *f = &msink->files[i];
-		Datum		values[4];
-		bytea	   *b;
-
-		if (!f->closed)
-			continue;
-		b = (bytea *) palloc(f->len + VARHDRSZ);
-		SET_VARSIZE(b, f->len + VARHDRSZ);
-		if (f->len > 0)
-			memcpy(VARDATA(b), f->data, f->len);
-		values[0] = UUIDPGetDatum(id);
-		values[1] = CStringGetTextDatum(f->name);
-		values[2] = Int32GetDatum(++ordinal);
-		values[3] = PointerGetDatum(b);
-		if (SPI_execute_plan(sage_spi_plan(&worker_store_plan,
-										   "INSERT INTO sage.execution_files "
-										   "(execution_id, role, name, ordinal, size, sha256, content) "
-										   "VALUES ($1, 'out', $2, $3, pg_catalog.length($4), "
-										   "pg_catalog.sha256($4), $4)",
-										   4, argtypes),
-							 values, NULL, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not store output file \"%s\"", f->name);
-		pfree(b);
-	}
-	SPI_finish();
-}
-
-/*
  * Is this processor error permanent? The input cannot be processed (bad
  * configuration, unsupported or corrupt file, a limit or the memory
  * ceiling exceeded) and trying again would fail the same way. I/O
@@ -247,17 +168,25 @@ worker_error_is_permanent(SageErrorCode code)
 	return code != SAGE_ERR_IO && code != SAGE_ERR_CANCELLED;
 }
 
-/* Records an attempt's end; logs when the attempt no longer held the execution. */
+/*
+ * Records an attempt's end (with its outputs: bytea rows, or rows naming
+ * the S3 objects under prefix); logs when the attempt no longer held the
+ * execution.
+ */
 static bool
 worker_finish(const char *idstr, const pg_uuid_t *id, int32 attempt,
-			  const SageAttemptResult *result, SageMemSink *msink)
+			  const SageAttemptResult *result, SageMemSink *msink,
+			  const char *prefix)
 {
 	bool		accepted;
 
 	worker_begin("recording the outcome", !sage_synchronous_completion);
 	accepted = sage_execution_complete(id, attempt, result);
 	if (accepted && msink && result->outcome != SAGE_OUTCOME_RETRY)
-		worker_store_outputs(id, msink);
+		sage_storage_record_outputs(id, msink, prefix);
+	/* a retry is due in sage.retry_base: the launcher must plan its wait anew */
+	if (accepted && result->outcome == SAGE_OUTCOME_RETRY)
+		sage_shmem_wake_at_commit();
 	worker_commit();
 	if (!accepted)
 		ereport(LOG,
@@ -266,12 +195,60 @@ worker_finish(const char *idstr, const pg_uuid_t *id, int32 attempt,
 	return accepted;
 }
 
+/*
+ * Ends an attempt (step 4). A retry gives the lock back and records the
+ * failure. A processed attempt puts its outputs in storage, then writes
+ * the lock's fenced final status: only when that succeeded is the result
+ * recorded in PostgreSQL (and the outputs promoted). A refused status
+ * write is logged; the attempt then records a retry (lock lost) or a
+ * failure (an equal or newer attempt finished elsewhere), both still
+ * conditional on the attempt.
+ */
+static void
+worker_end(WorkerCallbackState *st, SageClaim *claim,
+		   const SageAttemptResult *result, SageMemSink *msink)
+{
+	SageAttemptResult refused;
+	SageLockVerdict verdict;
+	char	   *prefix = NULL;
+	char	   *reason;
+
+	if (result->outcome == SAGE_OUTCOME_RETRY)
+	{
+		sage_lock_release(&st->lock);
+		worker_finish(st->idstr, &claim->id, claim->attempt, result, NULL, NULL);
+		return;
+	}
+	if (msink)
+		prefix = sage_storage_put_outputs(st->idstr, claim->attempt, msink);
+	verdict = sage_lock_finish(&st->lock, result, prefix, &reason);
+	if (verdict != SAGE_LOCK_VERDICT_OK)
+	{
+		ereport(LOG,
+				errmsg("result of execution %s attempt %d was refused by the lock table",
+					   st->idstr, claim->attempt),
+				errdetail_internal("%s", reason));
+		memset(&refused, 0, sizeof(refused));
+		refused.outcome = verdict == SAGE_LOCK_VERDICT_STALE ?
+			SAGE_OUTCOME_FAILED : SAGE_OUTCOME_RETRY;
+		refused.last_error = psprintf("result of attempt %d refused by the lock table: %s",
+									  claim->attempt, reason);
+		worker_finish(st->idstr, &claim->id, claim->attempt, &refused, NULL, NULL);
+		return;
+	}
+	if (worker_finish(st->idstr, &claim->id, claim->attempt, result, msink, prefix) &&
+		msink && prefix)
+		sage_storage_promote(&claim->id, st->idstr, claim->attempt, msink, prefix);
+}
+
 /* Processes one claimed execution (steps 2 to 4). */
 static void
 worker_process(SageClaim *claim, WorkerCallbackState *st)
 {
-	SageInputFile *inputs;
-	char	   *missing;
+	SageInputFile *inputs = NULL;
+	char	   *problem;
+	char	   *reason;
+	SageLockVerdict verdict;
 	int			ninputs;
 	SageProcessOptions opts;
 	SageMemSink msink;
@@ -280,15 +257,30 @@ worker_process(SageClaim *claim, WorkerCallbackState *st)
 	SageAttemptResult result;
 	int			rc;
 
-	ninputs = worker_read_inputs(&claim->id, &inputs, &missing);
 	memset(&result, 0, sizeof(result));
-	if (missing || ninputs == 0)
+
+	/* the lock first: a refused attempt moves and reads nothing */
+	verdict = sage_lock_begin(&st->lock, st->idstr, claim->attempt, &reason);
+	if (verdict != SAGE_LOCK_VERDICT_OK)
+	{
+		ereport(LOG,
+				errmsg("attempt %d of execution %s could not take the execution's lock",
+					   claim->attempt, st->idstr),
+				errdetail_internal("%s", reason));
+		result.outcome = verdict == SAGE_LOCK_VERDICT_STALE ?
+			SAGE_OUTCOME_FAILED : SAGE_OUTCOME_RETRY;
+		result.last_error = psprintf("could not take the lock of the execution: %s", reason);
+		worker_finish(st->idstr, &claim->id, claim->attempt, &result, NULL, NULL);
+		return;
+	}
+
+	ninputs = sage_storage_read_inputs(&claim->id, st->idstr, claim->attempt,
+									   worker_exec_cxt, &inputs, &problem);
+	if (problem)
 	{
 		result.outcome = SAGE_OUTCOME_FAILED;
-		result.last_error = missing ?
-			psprintf("input file \"%s\" is not stored in the database", missing) :
-			"execution has no input file";
-		worker_finish(st->idstr, &claim->id, claim->attempt, &result, NULL);
+		result.last_error = problem;
+		worker_end(st, claim, &result, NULL);
 		return;
 	}
 
@@ -344,7 +336,20 @@ worker_process(SageClaim *claim, WorkerCallbackState *st)
 		result.last_error = "processing stopped by sage_cancel";
 		ereport(LOG,
 				errmsg("stopped processing execution %s: it was cancelled", st->idstr));
-		worker_finish(st->idstr, &claim->id, claim->attempt, &result, NULL);
+		worker_end(st, claim, &result, NULL);
+		return;
+	}
+	else if (outcome.error.code == SAGE_ERR_CANCELLED && st->lock.lost)
+	{
+		/* another holder took the DynamoDB lock: this attempt cannot commit */
+		result.outcome = SAGE_OUTCOME_RETRY;
+		result.last_error = psprintf("attempt %d lost the lock of the execution: %s",
+									 claim->attempt, st->lock.reason);
+		ereport(LOG,
+				errmsg("stopped processing execution %s attempt %d: it lost the execution's lock",
+					   st->idstr, claim->attempt),
+				errdetail_internal("%s", st->lock.reason));
+		worker_end(st, claim, &result, NULL);
 		return;
 	}
 	else
@@ -353,10 +358,10 @@ worker_process(SageClaim *claim, WorkerCallbackState *st)
 		result.outcome = outcome.error.code == SAGE_ERR_LIMIT ?
 			SAGE_OUTCOME_FAILED : SAGE_OUTCOME_RETRY;
 		result.last_error = sage_error_text(&outcome.error);
-		worker_finish(st->idstr, &claim->id, claim->attempt, &result, NULL);
+		worker_end(st, claim, &result, NULL);
 		return;
 	}
-	worker_finish(st->idstr, &claim->id, claim->attempt, &result, &msink);
+	worker_end(st, claim, &result, &msink);
 }
 
 /*
@@ -405,10 +410,12 @@ worker_run_one(SageSlot *slot)
 		AbortOutOfAnyTransaction();
 		RESUME_INTERRUPTS();
 
+		/* the next attempt need not wait for the lock's lease to end */
+		sage_lock_release(&st.lock);
 		memset(&result, 0, sizeof(result));
 		result.outcome = SAGE_OUTCOME_RETRY;
 		result.last_error = edata->message;
-		worker_finish(st.idstr, &claim.id, claim.attempt, &result, NULL);
+		worker_finish(st.idstr, &claim.id, claim.attempt, &result, NULL, NULL);
 	}
 	PG_END_TRY();
 

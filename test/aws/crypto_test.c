@@ -143,6 +143,33 @@ test_openssl_failures(void **state)
 	sage_crypto_sha256_free(s);
 }
 
+/* MD5 (RFC 1321 test suite) and base64 (RFC 4648 section 10). */
+static void
+test_md5_and_base64(void **state)
+{
+	static const char *const in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	static const char *const b64[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+	uint8_t		d[16];
+	char		hex[33];
+	char		out[64];
+	SageError	err;
+	size_t		i;
+
+	for (i = 0; i < 7; i++)
+	{
+		sage_crypto_base64((const uint8_t *) in[i], strlen(in[i]), out);
+		assert_string_equal(out, b64[i]);
+	}
+	assert_int_equal(sage_crypto_md5("", 0, d, &err), 0);
+	sage_crypto_hex(d, 16, hex);
+	assert_string_equal(hex, "d41d8cd98f00b204e9800998ecf8427e");
+	assert_int_equal(sage_crypto_md5("abc", 3, d, &err), 0);
+	sage_crypto_hex(d, 16, hex);
+	assert_string_equal(hex, "900150983cd24fb0d6963f7d28e17f72");
+	sage_crypto_base64(d, 16, out);
+	assert_string_equal(out, "kAFQmDzST7DWlj99KOF/cg==");
+}
+
 int
 main(void)
 {
@@ -152,6 +179,7 @@ main(void)
 		cmocka_unit_test(test_hmac_vectors),
 		cmocka_unit_test(test_hex_and_cleanse),
 		cmocka_unit_test(test_openssl_failures),
+		cmocka_unit_test(test_md5_and_base64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -919,6 +919,10 @@ test_argument_errors(void **state)
 	sign_fails(&req, SAGE_ERR_ARGUMENT, "invalid HTTP method \"\"");
 	req.method = "G T";
 	sign_fails(&req, SAGE_ERR_ARGUMENT, "invalid HTTP method \"G T\"");
+	req.method = "";
+	sign_fails(&req, SAGE_ERR_ARGUMENT, "invalid HTTP method \"\"");
+	req.method = "G\x80T";
+	sign_fails(&req, SAGE_ERR_ARGUMENT, "invalid HTTP method \"G\x80T\"");
 	req = base_request();
 	req.region = NULL;
 	sign_fails(&req, SAGE_ERR_ARGUMENT, "AWS region is missing");
@@ -942,6 +946,14 @@ test_argument_errors(void **state)
 	sign_fails(&req, SAGE_ERR_ARGUMENT, "AWS access key id contains an invalid character");
 	c.access_key_id = "AKID\x7f";
 	sign_fails(&req, SAGE_ERR_ARGUMENT, "AWS access key id contains an invalid character");
+	c.access_key_id = "AK ID";
+	sign_fails(&req, SAGE_ERR_ARGUMENT, "AWS access key id contains an invalid character");
+	c.access_key_id = "AK,ID";
+	sign_fails(&req, SAGE_ERR_ARGUMENT, "AWS access key id contains an invalid character");
+	c.access_key_id = "AK=ID";
+	sign_fails(&req, SAGE_ERR_ARGUMENT, "AWS access key id contains an invalid character");
+	c.access_key_id = NULL;
+	sign_fails(&req, SAGE_ERR_ARGUMENT, "AWS access key id is missing");
 	c.access_key_id = "AKID";
 	c.secret_access_key = NULL;
 	sign_fails(&req, SAGE_ERR_ARGUMENT, "AWS secret access key is missing");

@@ -5,7 +5,8 @@
  *		implementation of Invoke's HTTP contract that verifies every
  *		SigV4 signature with botocore and answers 202, 200, function
  *		errors, 429 throttling, 404, 413 and 5xx as each test scripts the
- *		function (moto runs Lambda functions only with docker).
+ *		function (moto runs Lambda functions only with docker); the same
+ *		through a SageHttpMulti (sage_lambda_invoke_multi).
  *
  * The server is started by the group setup and must start: these tests
  * fail, never skip, without it. Run by test/aws/run_service_tests.sh.
@@ -26,6 +27,7 @@
 #include "sage/lambda.h"
 #include "json_reader.h"
 #include "aws_services.h"
+#include "multi_loop.h"
 
 #define REGION "us-east-1"
 
@@ -355,6 +357,200 @@ test_refusals(void **state)
 	sage_lambda_client_free(c);
 }
 
+/* ------------------------------------------------ through a multi */
+
+/* What one multi invocation's callback saw. */
+typedef struct MultiSeen
+{
+	int			calls;			/* must end at 1 */
+	int			rc;				/* outcome or -1 */
+	long		status;			/* HTTP status */
+	int			attempts;		/* HTTP attempts */
+	char		payload[256];	/* start of the payload */
+	char		function_error[32]; /* X-Amz-Function-Error */
+	char		throttle_reason[96];	/* 429's Reason */
+	SageError	err;			/* rc -1 */
+} MultiSeen;
+
+static void
+multi_seen(void *arg, int rc, const SageLambdaResult *res, const SageError *err)
+{
+	MultiSeen  *s = arg;
+
+	s->calls++;
+	s->rc = rc;
+	if (rc >= 0)
+	{
+		s->status = res->status;
+		s->attempts = res->attempts;
+		snprintf(s->payload, sizeof(s->payload), "%.*s", (int) res->payload_len,
+				 res->payload);
+		snprintf(s->function_error, sizeof(s->function_error), "%s",
+				 res->function_error != NULL ? res->function_error : "");
+		snprintf(s->throttle_reason, sizeof(s->throttle_reason), "%s",
+				 res->throttle_reason != NULL ? res->throttle_reason : "");
+	}
+	else
+		s->err = *err;
+}
+
+/* A multi with attempts attempts and fast retries. */
+static SageHttpMulti *
+multi_with(int attempts, int inflight)
+{
+	SageHttpOptions o;
+	SageError	err;
+	SageHttpMulti *m;
+
+	memset(&o, 0, sizeof(o));
+	o.max_attempts = attempts;
+	o.retry_base_ms = 2;
+	o.retry_cap_ms = 10;
+	m = sage_http_multi_new(&o, inflight, &err);
+	if (m == NULL)
+		fail_msg("multi: %s", err.message);
+	return m;
+}
+
+/* 100 signed Event invokes at once: all queued, all verified by the server. */
+static void
+test_multi_events(void **state)
+{
+	SageLambdaClient *c = client_with(creds, 1, 0);
+	SageHttpMulti *m = multi_with(1, 100);
+	SageArena  *a = sage_arena_new(NULL);
+	MultiSeen  *seen = calloc(100, sizeof(MultiSeen));
+	SageError	err;
+	int			i;
+	const SageJsonValue *inv;
+
+	script("proc-many", "[{}]");
+	for (i = 0; i < 100; i++)
+	{
+		char		payload[64];
+
+		snprintf(payload, sizeof(payload), "{\"n\": %d}", i);
+		assert_int_equal(sage_lambda_invoke_multi(c, m, "proc-many", SAGE_LAMBDA_EVENT,
+												  payload, strlen(payload), multi_seen,
+												  &seen[i], &err), 0);
+	}
+	assert_int_equal(sage_http_multi_inflight(m), 100);
+	assert_int_equal(loop_run(m, 30000, NULL), 0);
+	for (i = 0; i < 100; i++)
+	{
+		assert_int_equal(seen[i].calls, 1);
+		assert_int_equal(seen[i].rc, SAGE_LAMBDA_OK);
+		assert_int_equal(seen[i].status, 202);
+	}
+	inv = invocations(a, "proc-many");
+	assert_int_equal(inv->count, 100);
+	for (i = 0; i < 100; i++)
+		assert_string_equal(sage_json_member_string(inv->items[i], "type"), "Event");
+	free(seen);
+	sage_arena_free(a);
+	sage_http_multi_free(m);
+	sage_lambda_client_free(c);
+}
+
+/* RequestResponse results, function errors, throttling, 5xx, 404, 400. */
+static void
+test_multi_outcomes(void **state)
+{
+	SageLambdaClient *c = client_with(creds, 1, 0);
+	SageHttpMulti *m = multi_with(3, 0);
+	MultiSeen	s[7];
+	SageError	err;
+	SageArena  *a = sage_arena_new(NULL);
+
+	memset(s, 0, sizeof(s));
+	script("mproc-ok", "[{\"result\": {\"rows\": 7}}]");
+	script("mproc-fail", "[{\"error\": \"Unhandled\", \"errorMessage\": \"boom\"}]");
+	script("mproc-busy", "[{\"throttle\": \"ConcurrentInvocationLimitExceeded\"}]");
+	script("mproc-flaky", "[{\"status\": 500}, {\"throttle\": \"X\"}, {\"result\": 2}]");
+	script("mproc-down", "[{\"status\": 503}]");
+	script("mproc-json", "[{}]");
+	assert_int_equal(sage_lambda_invoke_multi(c, m, "mproc-ok", SAGE_LAMBDA_REQUEST_RESPONSE,
+											  "{}", 2, multi_seen, &s[0], &err), 0);
+	assert_int_equal(sage_lambda_invoke_multi(c, m, "mproc-fail", SAGE_LAMBDA_REQUEST_RESPONSE,
+											  "{}", 2, multi_seen, &s[1], &err), 0);
+	assert_int_equal(sage_lambda_invoke_multi(c, m, "mproc-busy", SAGE_LAMBDA_EVENT,
+											  "{}", 2, multi_seen, &s[2], &err), 0);
+	assert_int_equal(sage_lambda_invoke_multi(c, m, "mproc-flaky", SAGE_LAMBDA_REQUEST_RESPONSE,
+											  "{}", 2, multi_seen, &s[3], &err), 0);
+	assert_int_equal(sage_lambda_invoke_multi(c, m, "mproc-down", SAGE_LAMBDA_EVENT,
+											  "{}", 2, multi_seen, &s[4], &err), 0);
+	assert_int_equal(sage_lambda_invoke_multi(c, m, "mproc-none", SAGE_LAMBDA_EVENT,
+											  "{}", 2, multi_seen, &s[5], &err), 0);
+	assert_int_equal(sage_lambda_invoke_multi(c, m, "mproc-json", SAGE_LAMBDA_REQUEST_RESPONSE,
+											  "not json", 8, multi_seen, &s[6], &err), 0);
+	assert_int_equal(loop_run(m, 30000, NULL), 0);
+	assert_int_equal(s[0].rc, SAGE_LAMBDA_OK);
+	assert_string_equal(s[0].payload, "{\"rows\": 7}");
+	assert_int_equal(s[1].rc, SAGE_LAMBDA_FUNCTION_ERROR);
+	assert_string_equal(s[1].function_error, "Unhandled");
+	assert_non_null(strstr(s[1].payload, "boom"));
+	/* still throttled after 3 attempts */
+	assert_int_equal(s[2].rc, SAGE_LAMBDA_THROTTLED);
+	assert_int_equal(s[2].status, 429);
+	assert_int_equal(s[2].attempts, 3);
+	assert_string_equal(s[2].throttle_reason, "ConcurrentInvocationLimitExceeded");
+	/* 500, then 429, then the result: retried inside the multi */
+	assert_int_equal(s[3].rc, SAGE_LAMBDA_OK);
+	assert_int_equal(s[3].attempts, 3);
+	assert_string_equal(s[3].payload, "2");
+	assert_int_equal(s[4].rc, -1);
+	assert_string_equal(s[4].err.message, "could not invoke Lambda function \"mproc-down\": ServiceException");
+	assert_non_null(strstr(s[4].err.detail, "after 3 attempts"));
+	/* 4xx: an answer at once */
+	assert_int_equal(s[5].rc, -1);
+	assert_non_null(strstr(s[5].err.message, "ResourceNotFoundException"));
+	assert_non_null(strstr(s[5].err.detail, "after 1 attempt."));
+	assert_int_equal(s[6].rc, -1);
+	assert_non_null(strstr(s[6].err.message, "InvalidRequestContentException"));
+	assert_int_equal(invocations(a, "mproc-json")->count, 0);
+	sage_arena_free(a);
+	sage_http_multi_free(m);
+	sage_lambda_client_free(c);
+}
+
+/* Refusals before anything is sent: size limits, names, a full multi. */
+static void
+test_multi_refusals(void **state)
+{
+	SageLambdaClient *c = client_with(creds, 1, 0);
+	SageHttpMulti *m = multi_with(1, 1);
+	MultiSeen	s[2];
+	SageError	err;
+	char	   *over = payload_of(SAGE_LAMBDA_MAX_EVENT_PAYLOAD + 1);
+	SageArena  *a = sage_arena_new(NULL);
+
+	memset(s, 0, sizeof(s));
+	script("mproc-big", "[{}]");
+	assert_int_equal(sage_lambda_invoke_multi(c, m, "mproc-big", SAGE_LAMBDA_EVENT, over,
+											  strlen(over), multi_seen, &s[0], &err), -1);
+	assert_int_equal(err.code, SAGE_ERR_LIMIT);
+	assert_string_equal(err.message, "Lambda payload of 262145 bytes exceeds the Event invocation limit of 262144 bytes");
+	assert_int_equal(sage_lambda_invoke_multi(c, m, "", SAGE_LAMBDA_EVENT, "{}", 2,
+											  multi_seen, &s[0], &err), -1);
+	assert_int_equal(err.code, SAGE_ERR_ARGUMENT);
+	assert_int_equal(sage_http_multi_inflight(m), 0);
+	/* the one slot taken: the next is refused */
+	assert_int_equal(sage_lambda_invoke_multi(c, m, "mproc-big", SAGE_LAMBDA_REQUEST_RESPONSE,
+											  over, strlen(over), multi_seen, &s[0], &err), 0);
+	assert_int_equal(sage_lambda_invoke_multi(c, m, "mproc-big", SAGE_LAMBDA_EVENT, "{}", 2,
+											  multi_seen, &s[1], &err), -1);
+	assert_int_equal(err.code, SAGE_ERR_LIMIT);
+	assert_int_equal(loop_run(m, 30000, NULL), 0);
+	assert_int_equal(s[0].rc, SAGE_LAMBDA_OK);
+	assert_int_equal(s[0].calls, 1);
+	assert_int_equal(s[1].calls, 0);
+	assert_int_equal(invocations(a, "mproc-big")->count, 1);
+	free(over);
+	sage_arena_free(a);
+	sage_http_multi_free(m);
+	sage_lambda_client_free(c);
+}
+
 int
 main(void)
 {
@@ -365,6 +561,9 @@ main(void)
 		cmocka_unit_test(test_throttling),
 		cmocka_unit_test(test_payload_limits),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_multi_events),
+		cmocka_unit_test(test_multi_outcomes),
+		cmocka_unit_test(test_multi_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1096,6 +1096,105 @@ test_data_files(void **state)
 	free(yaml);
 }
 
+/*
+ * An arena with room bytes left before its budget is exhausted: its first
+ * block is filled up to room bytes from its end and the budget is set to
+ * what is already charged.
+ */
+static SageArena *
+arena_with_room(SageBudget *budget, size_t room)
+{
+	SageArena  *arena;
+
+	memset(budget, 0, sizeof(*budget));
+	budget->limit = SIZE_MAX;
+	arena = sage_arena_new(budget);
+	assert_non_null(arena);
+	assert_non_null(sage_alloc(arena, 64 * 1024 - room));
+	budget->limit = budget->used;
+	return arena;
+}
+
+/* Running out of memory at any allocation of the loader gives SAGE_ERR_MEMORY. */
+static void
+test_out_of_memory_everywhere(void **state)
+{
+	static const char *const texts[] = {
+		NULL,					/* BASE */
+		"sage_yaml: {name: n, description: d, version: 1, author: a}\n"
+		"catalogs:\n  c:\n    name: C\n    description: D\n    filename: '*.csv'\n"
+		"    file_format: {type: CSV, delimiter: ';', quotechar: \"'\", encoding: latin-1}\n"
+		"    fields:\n      - {name: a, type: entero, required: true, unique: true}\n"
+		"      - {name: b, type: fecha, format: '%d/%m/%Y'}\n"
+		"    row_validation:\n      - {name: r, description: x, rule: \"df['a'] > 1\", severity: warning}\n"
+		"    catalog_validation:\n      - {name: q, description: y, rule: \"len(df) > 1\"}\n"
+		"packages:\n  p:\n    name: P\n    description: PD\n    file_format: {type: ZIP}\n"
+		"    catalogs: [c]\n    package_validation:\n      - {name: z, description: w, rule: \"df['c']['a'] > 0\"}\n",
+		"catalogs:\n  c:\n    fields:\n      - {name: a, type: nope}\n      - {name: a}\n"
+		"    row_validation:\n      - {rule: \"df['zz'] > 1\"}\n  \"\\t\\x01\\\\\\\"\": {}\n",
+	};
+	int			ran_out = 0;
+
+	(void) state;
+	for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++)
+	{
+		const char *text = texts[k] != NULL ? texts[k] : BASE;
+		bool		done = false;
+
+		for (size_t room = 0; room <= 60 * 1024 && !done; room += 16)
+		{
+			SageBudget	budget;
+			SageArena  *arena = arena_with_room(&budget, room);
+			SageError	err;
+			SageConfig *c;
+
+			sage_error_clear(&err);
+			c = sage_config_load(arena, text, strlen(text), &err);
+			if (c != NULL || err.code != SAGE_ERR_MEMORY)
+				done = true;
+			else
+				ran_out++;
+			sage_arena_free(arena);
+		}
+		if (!done)
+			fail_msg("configuration %zu never loaded", k);
+	}
+	assert_true(ran_out > 50);
+}
+
+/* Keys that need escaping in messages, empty keys, and the name helpers. */
+static void
+test_odd_keys_and_names(void **state)
+{
+	SageConfig *c;
+	char		longkey[400];
+
+	(void) state;
+	c = load("catalogs:\n  \"a\\tb\\n\\x01\\\\\\\"\":\n    fields: 1\n");
+	assert_null(c);
+	assert_non_null(strstr(ts->err.detail != NULL ? ts->err.detail : ts->err.message, "\\t"));
+	memset(longkey, 'k', 300);
+	snprintf(longkey + 300, sizeof(longkey) - 300, ": 1\n");
+	c = load(longkey);
+	assert_null(c);
+	c = load("catalogs:\n  '':\n    fields: []\npackages:\n  '':\n    catalogs: []\n");
+	assert_null(c);
+	assert_non_null(strstr(ts->err.detail != NULL ? ts->err.detail : ts->err.message,
+						   "must be a non-empty name"));
+	assert_null(sage_config_load(ts->arena, NULL, 5, &ts->err));
+	assert_int_equal(ts->err.code, SAGE_ERR_ARGUMENT);
+	assert_string_equal(sage_field_type_name(SAGE_FIELD_TEXTO), "texto");
+	assert_string_equal(sage_field_type_name(SAGE_FIELD_DECIMAL), "decimal");
+	assert_string_equal(sage_field_type_name(SAGE_FIELD_ENTERO), "entero");
+	assert_string_equal(sage_field_type_name(SAGE_FIELD_FECHA), "fecha");
+	assert_string_equal(sage_field_type_name((SageFieldType) 99), "unknown");
+	assert_string_equal(sage_file_format_name((SageFileFormat) 99), "unknown");
+	assert_string_equal(sage_severity_name(SAGE_SEV_ERROR), "error");
+	assert_string_equal(sage_severity_name(SAGE_SEV_MESSAGE), "message");
+	assert_string_equal(sage_severity_name((SageSeverity) 99), "unknown");
+	assert_int_equal(sage_field_col_type((SageFieldType) 99), SAGE_COL_STRING);
+}
+
 int
 main(void)
 {
@@ -1117,6 +1216,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_case_configs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_realworld_configs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_memory_everywhere, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_odd_keys_and_names, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

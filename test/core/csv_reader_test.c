@@ -649,6 +649,168 @@ test_memory_budget(void **state)
 	sage_arena_free(arena);
 }
 
+/*
+ * Differential test over generated inputs: the same text read with a
+ * buffer of a few bytes (every record crosses refills, CRs land on the
+ * buffer's last byte, quotes at its end) must give what a big buffer gives.
+ */
+static void
+test_generated_refills(void **state)
+{
+	static const char *const frags[] = {
+		"a", "bc", "\"q\"", "\"q\"\"x\"", "\"a\"b", "\r\n", "\r", "\n", "  \r\n", " \t\n",
+		"\xc3\xa9", "\"\xc3\xa9\"", ",", ",", "\xff", "\"\r\n\"", "\t", "\"\"", "z,\r",
+	};
+	uint32_t	seed = 12345;
+	int			compared = 0;
+
+	(void) state;
+	for (int k = 0; k < 400; k++)
+	{
+		char		in[256];
+		size_t		n = 0;
+		int			nfrag = 1 + k % 14;
+		SageCsvOptions big = opts_default();
+		SageCsvOptions tiny = opts_default();
+		char	   *expected;
+
+		for (int j = 0; j < nfrag; j++)
+		{
+			const char *f;
+
+			seed = seed * 1103515245u + 12345u;
+			f = frags[(seed >> 16) % (sizeof(frags) / sizeof(frags[0]))];
+			memcpy(in + n, f, strlen(f));
+			n += strlen(f);
+		}
+		in[n] = '\0';
+		if (k % 3 == 0)
+			big.encoding = tiny.encoding = SAGE_ENC_LATIN1;
+		expected = render(in, n, &big, SIZE_MAX, NULL);
+		tiny.max_field_bytes = 8;
+		{
+			char	   *got = render(in, n, &tiny, 1 + k % 5, NULL);
+
+			if (strstr(got, "longer than") == NULL)
+			{
+				compared++;
+				if (strcmp(got, expected) != 0)
+					fail_msg("input %d \"%s\":\n--- expected\n%s--- got\n%s", k, in, expected, got);
+			}
+			free(got);
+		}
+		free(expected);
+	}
+	assert_true(compared > 250);
+}
+
+/* A read error anywhere, also while skipping blank lines, is reported once. */
+static void
+test_read_errors_everywhere(void **state)
+{
+	static const char data[] = "a,b\r\n\r\n  \n\"c\r\nd\",\xc3\xa9\r\n\t\r\n\"e\"\"\",f\r\n \n";
+	size_t		len = strlen(data);
+
+	(void) state;
+	for (size_t fail_at = 1; fail_at <= len; fail_at++)
+		for (size_t chunk = 1; chunk <= 3; chunk++)
+		{
+			SageArena  *arena = sage_arena_new(NULL);
+			ChunkStream cs;
+			SageStream	st = chunk_stream(&cs, data, len, chunk);
+			SageRecordReader rd;
+			SageError	err;
+			SageRecord	rec;
+			SageCsvOptions o = opts_default();
+			int			rc;
+
+			o.max_field_bytes = chunk == 3 ? 4 : 0;
+			cs.fail_at = fail_at;
+			sage_error_clear(&err);
+			assert_int_equal(sage_csv_reader_open(arena, st, &o, &rd, &err), 0);
+			while ((rc = rd.next(rd.self, &rec, &err)) == 1)
+				;
+			assert_int_equal(rc, -1);
+			if (strstr(err.message, "simulated failure") == NULL &&
+				strstr(err.message, "longer than") == NULL)
+				fail_msg("fail_at %zu chunk %zu: %s", fail_at, chunk, err.message);
+			/* the error sticks */
+			assert_int_equal(rd.next(rd.self, &rec, &err), -1);
+			rd.close(rd.self);
+			assert_int_equal(cs.closed, 1);
+			sage_arena_free(arena);
+		}
+}
+
+/* A stream that hands out more bytes than asked for. */
+static long
+greedy_read(void *ctx, void *buf, size_t len, SageError *err)
+{
+	memset(buf, 'a', len);
+	return (long) len + 1;
+}
+
+static void
+test_bad_streams_and_options(void **state)
+{
+	SageArena  *arena = sage_arena_new(NULL);
+	SageRecordReader rd;
+	SageError	err;
+	SageRecord	rec;
+	SageStream	st;
+	SageCsvOptions o = opts_default();
+	char	   *got;
+
+	(void) state;
+	memset(&st, 0, sizeof(st));
+	sage_error_clear(&err);
+	assert_int_equal(sage_csv_reader_open(arena, st, &o, &rd, &err), -1);
+	assert_int_equal(err.code, SAGE_ERR_ARGUMENT);
+	st.read = greedy_read;
+	sage_error_clear(&err);
+	assert_int_equal(sage_csv_reader_open(arena, st, NULL, &rd, &err), 0);
+	assert_int_equal(rd.next(rd.self, &rec, &err), -1);
+	assert_string_equal(err.message, "stream returned more bytes than asked for");
+	rd.close(rd.self);
+	sage_arena_free(arena);
+	/* a field limit above the ceiling is clamped */
+	o.max_field_bytes = UINT32_MAX;
+	got = render("a,b\n", 4, &o, SIZE_MAX, NULL);
+	assert_string_equal(got, "1:a|b\n");
+	free(got);
+}
+
+/* Records with many fields grow the field arrays; too many is an error. */
+static void
+test_many_fields(void **state)
+{
+	size_t		n = 1000001;
+	char	   *data = malloc(2 * n + 2);
+	char	   *got;
+	SageCsvOptions o = opts_default();
+
+	(void) state;
+	/* 300 fields, twice */
+	for (size_t i = 0; i < 600; i++)
+	{
+		data[2 * i] = 'x';
+		data[2 * i + 1] = (i % 300 == 299) ? '\n' : ',';
+	}
+	data[1200] = '\0';
+	got = render(data, 1200, &o, SIZE_MAX, NULL);
+	assert_int_equal(strlen(got), 2 * (2 + 599 + 1));
+	free(got);
+	/* 1,000,001 empty fields */
+	memset(data, ',', n - 1);
+	data[n - 1] = '\n';
+	data[n] = '\0';
+	got = render(data, n, &o, SIZE_MAX, NULL);
+	assert_non_null(strstr(got, "ERROR: "));
+	assert_non_null(strstr(got, "1000000"));
+	free(got);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -673,6 +835,10 @@ main(void)
 		cmocka_unit_test(test_data_files),
 		cmocka_unit_test(test_file_stream),
 		cmocka_unit_test(test_memory_budget),
+		cmocka_unit_test(test_generated_refills),
+		cmocka_unit_test(test_read_errors_everywhere),
+		cmocka_unit_test(test_bad_streams_and_options),
+		cmocka_unit_test(test_many_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

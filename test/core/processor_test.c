@@ -397,6 +397,39 @@ test_unique_set(void **state)
 	sage_unique_set_free(set);
 	assert_int_equal(budget.used, 0);
 
+	/*
+	 * reserving: keys already present survive the resize, a huge guess is
+	 * bounded (16 MB of slots), and a refused reservation leaves the set usable
+	 */
+	set = sage_unique_set_new(&budget);
+	assert_non_null(set);
+	assert_int_equal(sage_unique_set_insert(set, "a", 1, 3, &first), 1);
+	assert_int_equal(sage_unique_set_reserve(set, 100), 0);
+	assert_int_equal(sage_unique_set_reserve(set, (size_t) 1 << 40), 0);
+	assert_true(budget.used < ((size_t) 16 << 20) + ((size_t) 2 << 20));
+	assert_true(budget.used >= ((size_t) 16 << 20));
+	assert_int_equal(sage_unique_set_reserve(set, 10), 0);	/* never shrinks */
+	assert_int_equal(sage_unique_set_insert(set, "a", 1, 9, &first), 0);
+	assert_int_equal(first, 3);
+	for (i = 0; i < 5000; i++)
+	{
+		int			n = snprintf(key, sizeof(key), "r%d", i);
+
+		assert_int_equal(sage_unique_set_insert(set, key, (uint32_t) n, (uint64_t) i, &first), 1);
+	}
+	sage_unique_set_free(set);
+	assert_int_equal(budget.used, 0);
+	budget.limit = 1 << 20;
+	set = sage_unique_set_new(&budget);
+	assert_non_null(set);
+	assert_int_equal(sage_unique_set_insert(set, "a", 1, 3, &first), 1);
+	assert_int_equal(sage_unique_set_reserve(set, 1000000), -1);
+	assert_int_equal(sage_unique_set_insert(set, "a", 1, 9, &first), 0);
+	assert_int_equal(sage_unique_set_insert(set, "b", 1, 9, &first), 1);
+	sage_unique_set_free(set);
+	assert_int_equal(budget.used, 0);
+	budget.limit = 0;
+
 	/* over budget */
 	budget.limit = 64 * 1024;
 	set = sage_unique_set_new(&budget);

@@ -503,6 +503,136 @@ test_dates(void **state)
 	check_on(&t, "df['d'].min() == pd.to_datetime('2024-12-29 23:59:58')", "S 1");
 }
 
+/* Differences of dates: floored days, seconds within the day, total seconds. */
+static void
+test_date_differences(void **state)
+{
+	TestTable	t;
+
+	(void) state;
+	tt_make(&t, NULL, "a:date,b:date,s:str",
+			"2025-01-01,2025-01-31,2025-01-02;"
+			"2025-03-01 10:00:00,2025-02-28,x;"
+			"~,2025-01-01,2025-02-30;"
+			"2025-01-01,2025-01-01 23:00:01,2024-12-31");
+	check_on(&t, "(df['b'] - df['a']).dt.days <= 30", "C 0:1101");
+	check_on(&t, "(df['b'] - df['a']).dt.days == -2", "C 0:0100");	/* -1 day 14:00 */
+	check_on(&t, "(df['b'] - df['a']).dt.seconds == 50400", "C 0:0100");
+	check_on(&t, "(df['b'] - df['a']).dt.seconds == 82801", "C 0:0001");
+	check_on(&t, "(df['b'] - df['a']).dt.microseconds == 0", "C 0:1101");
+	check_on(&t, "(df['b'] - df['a']).dt.total_seconds() == 82801.0", "C 0:0001");
+	check_on(&t, "(df['b'] - df['a']).dt.days.isna()", "C 0:0010");
+	check_on(&t, "(pd.to_datetime(df['s'], errors='coerce') - df['a']).dt.days == 1", "C 0:1000");
+	check_on(&t, "(pd.to_datetime(df['s'], errors='coerce') - df['a']).dt.days.isna()", "C 0:0110");
+	check_on(&t, "df.apply(lambda r: (r['b'] - r['a']).days >= 0, axis=1)", "C 0:1001");
+	check_on(&t, "df.apply(lambda r: (r['a'] - r['b']).seconds == 3599, axis=1)", "C 0:0001");
+	check_on(&t, "(df['b'] - df['a']).dt.days.max() == 30", "S 1");
+	check_on(&t, "(df['b'] - df['a']).dt.days", "I the rule gives a column of numbers, not of booleans");
+}
+
+/* .str[i], .str[a:b:c], .str.slice(), .str.get() and x[...] in code points. */
+static void
+test_string_slices(void **state)
+{
+	TestTable	t;
+
+	(void) state;
+	tt_make(&t, NULL, "s:str", "ABCDEF;ÑANDÚ;;~;日本語");
+	check_on(&t, "df['s'].str[0:3] == 'ABC'", "C 0:10000");
+	check_on(&t, "df['s'].str[0:3] == 'ÑAN'", "C 0:01000");
+	check_on(&t, "df['s'].str[-2:] == '本語'", "C 0:00001");
+	check_on(&t, "df['s'].str[0].isna()", "C 0:00110");
+	check_on(&t, "df['s'].str[-5] == 'Ñ'", "C 0:01000");
+	check_on(&t, "df['s'].str[-6].isna()", "C 0:01111");
+	check_on(&t, "df['s'].str[10:] == ''", "C 0:11101");
+	check_on(&t, "df['s'].str[-100:100] == df['s']", "C 0:11101");
+	check_on(&t, "df['s'].str[::2] == 'ACE'", "C 0:10000");
+	check_on(&t, "df['s'].str[::-1] == 'ÚDNAÑ'", "C 0:01000");
+	check_on(&t, "df['s'].str[4:0:-2] == 'EC'", "C 0:10000");
+	check_on(&t, "df['s'].str[-1:-100:-1] == '語本日'", "C 0:00001");
+	check_on(&t, "df['s'].str[3:1] == ''", "C 0:11101");
+	check_on(&t, "df['s'].str.slice(1, None, 2) == 'BDF'", "C 0:10000");
+	check_on(&t, "df['s'].str.get(1) == '本'", "C 0:00001");
+	check_on(&t, "df['s'].apply(lambda v: v[1:3] == 'AN')", "C 0:01000");
+	check_on(&t, "df['s'].apply(lambda v: v[-1] == 'F')", "C 0:10000");
+	check_on(&t, "'abc'[1:] == 'bc'", "S 1");
+	check_on(&t, "'abc'[5] == 'c'", "S 0");
+}
+
+/* .str.split/.str.rsplit with literal and whitespace separators. */
+static void
+test_splits(void **state)
+{
+	TestTable	t;
+
+	(void) state;
+	tt_make(&t, NULL, "s:str",
+			"a-b-c;  x  y ;;~;x--y;-a-;Ñ\xc2\xa0" "b\xe3\x80\x80" "c;a b c d");
+	check_on(&t, "df['s'].str.split('-').str[0] == 'a'", "C 0:10000000");
+	check_on(&t, "df['s'].str.split('-').str[-1] == 'c'", "C 0:10000000");
+	check_on(&t, "df['s'].str.split('-').str.len() == 3", "C 0:10001100");
+	check_on(&t, "df['s'].str.split('-').str.len() == 1", "C 0:01100011");
+	check_on(&t, "df['s'].str.split('-').str[3].isna()", "C 0:11111111");
+	check_on(&t, "df['s'].str.split('-').str[1] == ''", "C 0:00001000");
+	check_on(&t, "df['s'].str.split('-', n=1).str[1] == 'b-c'", "C 0:10000000");
+	check_on(&t, "df['s'].str.rsplit('-', n=1).str[0] == 'a-b'", "C 0:10000000");
+	check_on(&t, "df['s'].str.rsplit('-', n=1).str[-1] == ''", "C 0:00100100");
+	check_on(&t, "df['s'].str.split('--').str[1] == 'y'", "C 0:00001000");
+	check_on(&t, "df['s'].str.split().str.len() == 2", "C 0:01000000");
+	check_on(&t, "df['s'].str.split().str.len() == 0", "C 0:00100000");
+	check_on(&t, "df['s'].str.split().str[0].isna()", "C 0:00110000");
+	check_on(&t, "df['s'].str.split().str[-1] == 'c'", "C 0:00000010");
+	check_on(&t, "df['s'].str.split(n=1).str[1] == 'y '", "C 0:01000000");
+	check_on(&t, "df['s'].str.rsplit(n=1).str[0] == '  x'", "C 0:01000000");
+	check_on(&t, "df['s'].str.rsplit(None, 2).str[0] == 'a b'", "C 0:00000001");
+	check_on(&t, "df['s'].str.rsplit(None, 2).str.get(1) == 'c'", "C 0:00000001");
+	check_on(&t, "df['s'].apply(lambda v: len(v.split(None, 0)) == 1)", "C 0:11001111");
+	check_on(&t, "df['s'].apply(lambda v: v.split(None, 0)[0] == 'x  y ')", "C 0:01000000");
+	check_on(&t, "df['s'].apply(lambda v: v.rsplit(None, 0)[0] == '  x  y')", "C 0:01000000");
+	check_on(&t, "df['s'].apply(lambda v: v.split('-', 0)[0] == v)", "C 0:11101111");
+	check_on(&t, "df['s'].apply(lambda v: v.split('-')[-1] == 'c')", "C 0:10000000");
+}
+
+/* df.duplicated(subset=..., keep=...): missing values equal each other. */
+static void
+test_duplicated_rows(void **state)
+{
+	TestTable	t;
+	char		out[256];
+
+	(void) state;
+	tt_make(&t, NULL, "g:str,k:int,f:float,b:bool,d:date",
+			"a,1,0.0,true,2025-01-01;"
+			"a,1,-0.0,true,2025-01-01;"
+			"a,2,1.5,false,~;"
+			"~,~,~,~,~;"
+			"~,~,~,~,~;"
+			"a,2,1.5,false,~;"
+			"b,1,0.0,true,2025-01-01");
+	check_on(&t, "df.duplicated(subset=['g', 'k'])", "C 0:0100110");
+	check_on(&t, "df.duplicated(subset=['g', 'k'], keep='last')", "C 0:1011000");
+	check_on(&t, "df.duplicated(subset=['g', 'k'], keep=False)", "C 0:1111110");
+	check_on(&t, "df.duplicated(subset=['k', 'f'])", "C 0:0100111");
+	check_on(&t, "df.duplicated(subset='g')", "C 0:0110110");
+	check_on(&t, "df.duplicated(['b', 'd'])", "C 0:0100111");
+	check_on(&t, "df.duplicated()", "C 0:0100110");
+	check_on(&t, "~df.duplicated(keep=False)", "C 0:0000001");
+	check_on(&t, "df.duplicated(subset=['g', 'k']).sum() == 3", "S 1");
+	/* a column of the subset missing from the file is a run-time error */
+	{
+		SageTable	dt;
+		SageRuleSchemaTable st;
+		uint8_t		present[TT_COLS];
+
+		tt_views(&t, 1, &st, &dt);
+		memcpy(present, t.present, sizeof(present));
+		present[1] = 0;
+		dt.present = present;
+		eval_on(&t, 1, &dt, SAGE_SCOPE_CATALOG, "df.duplicated(subset=['g', 'k'])", out, sizeof(out));
+		assert_true(strncmp(out, "E ", 2) == 0);
+	}
+}
+
 static void
 test_isin_between(void **state)
 {
@@ -949,6 +1079,10 @@ main(void)
 		cmocka_unit_test(test_boolean_logic),
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_date_differences),
+		cmocka_unit_test(test_string_slices),
+		cmocka_unit_test(test_splits),
+		cmocka_unit_test(test_duplicated_rows),
 		cmocka_unit_test(test_isin_between),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_python_regex_translation),

@@ -323,11 +323,168 @@ test_accessor_errors(void **state)
 	assert_refused("df['d'].dt.century == 21", SAGE_SCOPE_ROW,
 				   "attribute \"dt.century\" is not supported at position 12", NULL);
 	assert_refused("df['s'].str.split(',')", SAGE_SCOPE_ROW,
-				   "method \"str.split\" is not supported at position 13", NULL);
+				   "the parts of split() cannot be used as a value at position 1",
+				   "Select one part with .str[0] or .str.get(0), or count them with .str.len().");
 	assert_refused("df['s'].str == 'a'", SAGE_SCOPE_ROW,
 				   ".str cannot be used as a value at position 1", NULL);
-	assert_refused("df['s'].str[0] == 'a'", SAGE_SCOPE_ROW,
-				   ".str[...] is not supported at position 1", NULL);
+	assert_refused("df['s'].str[df['n']] == 'a'", SAGE_SCOPE_ROW,
+				   "a string index must be an integer literal at position 13",
+				   "Write an integer literal.");
+}
+
+/* Refusals of the date difference, slice, split and duplicated(subset) forms. */
+static void
+test_extended_form_errors(void **state)
+{
+	(void) state;
+	/* differences of dates */
+	assert_refused("df['d'] - df['d'] > 3", SAGE_SCOPE_ROW,
+				   "a difference of dates cannot be used as a value at position 1",
+				   "Use .dt.days, e.g. (df['b'] - df['a']).dt.days <= 30.");
+	assert_refused("(df['d'] - df['d']).days > 3", SAGE_SCOPE_ROW,
+				   "attribute \"days\" of a difference of dates is not supported at position 21",
+				   "Use .dt.days, e.g. (df['b'] - df['a']).dt.days <= 30.");
+	assert_refused("(df['d'] - df['d']).dt.weeks > 3", SAGE_SCOPE_ROW,
+				   "attribute \"weeks\" of a difference of dates is not supported at position 24",
+				   "Use .dt.days, .dt.seconds, .dt.microseconds or .dt.total_seconds().");
+	assert_refused("(df['d'] - df['d']).dt.total_seconds(1) > 3", SAGE_SCOPE_ROW,
+				   "total_seconds() takes no arguments at position 38", NULL);
+	assert_refused("(df['d'] - df['d']).dt > 3", SAGE_SCOPE_ROW,
+				   "a difference of dates cannot be used as a value at position 2", NULL);
+	assert_refused("df['d'] + df['d'] > 3", SAGE_SCOPE_ROW,
+				   "operator \"+\" cannot be used with datetime and datetime at position 9",
+				   "Compare dates directly, subtract two dates and use .dt.days, or use .dt.year and the like.");
+	assert_refused("df.apply(lambda r: (r['d'] - r['d']).dt.days > 1, axis=1)", SAGE_SCOPE_ROW,
+				   "attribute \"dt\" of a difference of dates is not supported inside a lambda at position 38",
+				   "Use .days directly on a difference inside a lambda.");
+	assert_refused("df.apply(lambda r: r['d'] - r['d'] > 1, axis=1)", SAGE_SCOPE_ROW,
+				   "a difference of dates cannot be used as a value at position 20",
+				   "Use .days, e.g. (row['b'] - row['a']).days <= 30.");
+	/* slices and indexes */
+	assert_refused("df['s'][1:2]", SAGE_SCOPE_ROW, "slices are not supported at position 10",
+				   "Slice strings with .str[a:b], or x[a:b] inside a lambda.");
+	assert_refused("df['n'].str[0:2] == 'a'", SAGE_SCOPE_ROW,
+				   ".str used on a column of type integer at position 9", NULL);
+	assert_refused("df['s'].str[0:2:0] == 'a'", SAGE_SCOPE_ROW,
+				   "slice step cannot be zero at position 17", NULL);
+	assert_refused("df['s'].str[0:'a'] == 'a'", SAGE_SCOPE_ROW,
+				   "the end of a slice must be an integer literal at position 15", NULL);
+	assert_refused("df['s'].str[1.5] == 'a'", SAGE_SCOPE_ROW,
+				   "a string index must be an integer literal at position 13", NULL);
+	assert_refused("df['s'].str.slice(0, 2, 0) == 'a'", SAGE_SCOPE_ROW,
+				   "slice step cannot be zero at position 25", NULL);
+	assert_refused("df['s'].str.slice(start=0, end=2) == 'a'", SAGE_SCOPE_ROW,
+				   "keyword argument \"end\" is not supported by str.slice() at position 28",
+				   "Keyword arguments of str.slice() are: start, stop, step.");
+	assert_refused("df['s'].str.get() == 'a'", SAGE_SCOPE_ROW,
+				   "str.get() needs the argument \"i\" at position 16", NULL);
+	assert_refused("df['s'][0] == 'a'", SAGE_SCOPE_ROW,
+				   "indexing a column is not supported at position 1",
+				   "Index the strings with .str[i] or .str[a:b].");
+	assert_refused("df['n'].apply(lambda v: v[0] == 1)", SAGE_SCOPE_ROW,
+				   "indexing a value of type integer is not supported at position 25", NULL);
+	assert_refused("df[0:2]", SAGE_SCOPE_ROW, "slices are not supported at position 5", NULL);
+	/* split */
+	assert_refused("df['s'].str.split('.-').str[0] == 'a'", SAGE_SCOPE_ROW,
+				   "regular expression separators are not supported by split() at position 19",
+				   "Add regex=False to split on the text itself.");
+	assert_refused("df['s'].str.split('.', regex=True).str[0] == 'a'", SAGE_SCOPE_ROW,
+				   "regular expression separators are not supported by split() at position 19", NULL);
+	assert_refused("df['s'].str.split('').str[0] == 'a'", SAGE_SCOPE_ROW,
+				   "empty separator at position 19", "Omit the separator to split on whitespace.");
+	assert_refused("df['s'].str.split('-', expand=True).str[0] == 'a'", SAGE_SCOPE_ROW,
+				   "split() with expand=True is not supported at position 31", NULL);
+	assert_refused("df['s'].str.rsplit('-', regex=False).str[0] == 'a'", SAGE_SCOPE_ROW,
+				   "keyword argument \"regex\" is not supported by str.rsplit() at position 25", NULL);
+	assert_refused("df['s'].str.split('-', n='a').str[0] == 'a'", SAGE_SCOPE_ROW,
+				   "n must be an integer literal at position 26", NULL);
+	assert_refused("df['s'].str.split('-').str[0:2] == 'a'", SAGE_SCOPE_ROW,
+				   "slicing the parts of split() is not supported at position 29",
+				   "Select one part, e.g. [0] or [-1].");
+	assert_refused("df['s'].str.split('-').str.join('+') == 'a'", SAGE_SCOPE_ROW,
+				   "method \"str.join\" is not supported on the parts of split() at position 28",
+				   "After .str.split(...) use .str[i], .str.get(i) or .str.len().");
+	assert_refused("df['s'].str.split('-').str == 'a'", SAGE_SCOPE_ROW,
+				   "the parts of split() cannot be used as a value at position 1", NULL);
+	assert_refused("df['s'].str.split('-').size == 1", SAGE_SCOPE_ROW,
+				   "attribute \"size\" of the parts of split() is not supported at position 24", NULL);
+	assert_refused("df['s'].str.split('-')[0] == 'a'", SAGE_SCOPE_ROW,
+				   "the parts of .str.split() are selected with .str[i] at position 1",
+				   "Write .str.split(...).str[i].");
+	assert_refused("len(df['s'].str.split('-')) == 1", SAGE_SCOPE_CATALOG,
+				   "len() of .str.split() is not supported at position 5",
+				   "Count the parts with .str.split(...).str.len().");
+	assert_refused("df['s'].apply(lambda v: v.split('-')) == 'a'", SAGE_SCOPE_ROW,
+				   "the parts of split() cannot be used as a value at position 25",
+				   "Select one part, e.g. x.split('-')[0], or count them with len(...).");
+	assert_refused("df['s'].apply(lambda v: v.split('-').count('a') == 1)", SAGE_SCOPE_ROW,
+				   "attribute \"count\" of the parts of split() is not supported at position 38", NULL);
+	assert_refused("df['s'].apply(lambda v: v.split(sep='-', n=1)[0] == 'a')", SAGE_SCOPE_ROW,
+				   "keyword argument \"n\" is not supported by split() at position 42",
+				   "Keyword arguments of split() are: sep, maxsplit.");
+	/* duplicated over several columns */
+	assert_refused("df.duplicated(subset=['s', 'zz'])", SAGE_SCOPE_CATALOG,
+				   "column \"zz\" does not exist at position 28", NULL);
+	assert_refused("df.duplicated(subset=[])", SAGE_SCOPE_CATALOG,
+				   "duplicated() needs at least one column at position 22", NULL);
+	assert_refused("df.duplicated(subset=df['s'])", SAGE_SCOPE_CATALOG,
+				   "subset must be a column name or a list of column names at position 22",
+				   "Write subset=['a', 'b'].");
+	assert_refused("df.duplicated(subset=['s', 1])", SAGE_SCOPE_CATALOG,
+				   "subset must be a column name or a list of column names at position 28", NULL);
+	assert_refused("df.duplicated(keep='middle')", SAGE_SCOPE_CATALOG,
+				   "keep must be 'first', 'last' or False at position 20",
+				   "Write keep='first', keep='last' or keep=False.");
+	assert_refused("df.duplicated(['s'], 'first', 1)", SAGE_SCOPE_CATALOG,
+				   "duplicated() takes at most 2 arguments at position 31", NULL);
+	assert_refused("df.duplicated", SAGE_SCOPE_CATALOG,
+				   "method \"duplicated\" must be called at position 4", NULL);
+	assert_refused("df['ventas'].duplicated(subset=['v'])", SAGE_SCOPE_PACKAGE,
+				   "column \"v\" does not exist at position 33",
+				   "Columns of catalog \"ventas\" are: c, p.");
+}
+
+/* The extended forms compile, with the right row-wise classification. */
+static void
+test_extended_forms(void **state)
+{
+	(void) state;
+	assert_true(assert_accepted("(df['d'] - df['d']).dt.days <= 30", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("(pd.to_datetime(df['s'], errors='coerce') - df['d']).dt.days.abs() < 5",
+								SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("abs((df['d'] - pd.to_datetime('2024-01-01')).dt.days) < 5", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("(df['d'] - df['d']).dt.seconds + (df['d'] - df['d']).dt.microseconds == 0",
+								SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("(df['d'] - df['d']).dt.total_seconds() > 1.5", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df.apply(lambda r: (r['d'] - r['d']).days < 2, axis=1)", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df.apply(lambda r: (r['d'] - r['d']).total_seconds() < 2, axis=1)",
+								SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str[0:3] == 'ABC'", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str[:3] == 'ABC'", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str[-3:] == 'ABC'", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str[::-1] == 'ABC'", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str[None:None:None] == 'ABC'", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str[0] == 'A'", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str.get(-1) == 'A'", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str.slice(1, step=2) == 'A'", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].apply(lambda v: v[0:2] == 'AB' and v[-1] == 'C')", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("'abc'[1:] == 'bc'", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str.split('-').str[0] == 'a'", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str.split('-', n=1).str.get(-1) == 'a'", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str.split().str.len() == 2", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str.split(pat=None, n=None, expand=False).str.len() == 2",
+								SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str.split('--').str.len() == 2", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str.split('.').str.len() == 2", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str.split('.-', regex=False).str.len() == 2", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].str.rsplit('-', 1).str[0] == 'a'", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].apply(lambda v: v.split('-')[1] == 'b')", SAGE_SCOPE_ROW));
+	assert_true(assert_accepted("df['s'].apply(lambda v: len(v.rsplit(None, 1)) == 2)", SAGE_SCOPE_ROW));
+	assert_false(assert_accepted("df.duplicated(subset=['s', 'n'])", SAGE_SCOPE_CATALOG));
+	assert_false(assert_accepted("~df.duplicated(['s'], keep=False)", SAGE_SCOPE_CATALOG));
+	assert_false(assert_accepted("df.duplicated(subset='s', keep='last')", SAGE_SCOPE_CATALOG));
+	assert_false(assert_accepted("df.duplicated()", SAGE_SCOPE_CATALOG));
+	assert_false(assert_accepted("df['ventas'].duplicated(subset=('c', 'p'))", SAGE_SCOPE_PACKAGE));
 }
 
 static void
@@ -666,6 +823,8 @@ main(void)
 		cmocka_unit_test(test_operator_errors),
 		cmocka_unit_test(test_regex_refusals),
 		cmocka_unit_test(test_accepted_forms),
+		cmocka_unit_test(test_extended_form_errors),
+		cmocka_unit_test(test_extended_forms),
 		cmocka_unit_test(test_package_forms),
 		cmocka_unit_test(test_reads),
 		cmocka_unit_test(test_realworld_rules),

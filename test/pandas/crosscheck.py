@@ -75,7 +75,7 @@ def cell_text(v, typ):
     if v is None:
         return '<NA>'
     if typ == 'date':
-        if v.hour == 0 and v.minute == 0:
+        if v.hour == 0 and v.minute == 0 and v.second == 0:
             return v.strftime('%Y-%m-%d')
         return v.strftime('%Y-%m-%d %H:%M:%S')
     if typ == 'bool':
@@ -261,6 +261,121 @@ RULES = [
     ("df['m'] > 'a'", "X"), ("eval('1')", "X"), ("getattr(df, 'm')", "X"),
 ]
 
+# A second catalog for the forms added later (date differences, string
+# slices and indexes, split, duplicated over several columns), generated
+# with its own random stream so the first catalog's data stays the same.
+COLUMNS2 = [('p', 'str'), ('a', 'date'), ('b', 'date'), ('ds', 'str'), ('k', 'int'),
+            ('g', 'str'), ('f', 'float'), ('c', 'bool')]
+
+
+def gen_catalog2():
+    rng = random.Random(20251128)
+
+    def opt(v, p=0.12):
+        return None if rng.random() < p else v
+
+    texts = ['AB-12-x', 'ABC', '', 'A', ' a  b ', 'ÑANDÚ-ü', 'x--y', '-lead', 'trail-',
+             'Москва city', '\u3000ws\u3000x\u3000', 'AB-12', 'ab.cd.ef', 'a b c d',
+             '--', '日本-語', 'e\u0301-x', 'z']
+    rows = []
+    for i in range(90):
+        a = pd.Timestamp(year=rng.choice([2023, 2024]), month=rng.randint(1, 12),
+                         day=rng.randint(1, 28), hour=rng.choice([0, 0, 6, 23]),
+                         minute=rng.choice([0, 15]), second=rng.choice([0, 0, 59]))
+        b = a + pd.Timedelta(hours=rng.randint(-900, 900), minutes=rng.choice([0, 0, 30, -45]),
+                             seconds=rng.choice([0, 1, -1]))
+        rows.append({
+            'p': opt(rng.choice(texts)),
+            'a': opt(a),
+            'b': opt(b, 0.08),
+            'ds': opt(rng.choice(['2024-01-15', '2024-02-30', 'x', '2023-12-31 12:00:00',
+                                  '2024-02-29', '2024-13-01'])),
+            'k': opt(rng.randint(0, 6)),
+            'g': opt(rng.choice(['g1', 'g2', 'g3', 'G1'])),
+            'f': opt(rng.choice([0.0, -0.0, 1.5, 2.25, 1e300])),
+            'c': rng.random() < 0.5,
+        })
+    # whole rows repeated, for df.duplicated() over every column
+    return rows + [dict(rows[i]) for i in (3, 7, 7, 11)]
+
+
+RULES2 = [
+    # differences of dates
+    "(pd.to_datetime(df['b']) - pd.to_datetime(df['a'])).dt.days <= 30",
+    "(df['b'] - df['a']).dt.days.between(-3, -1)", "(df['b'] - df['a']).dt.days == 0",
+    "(df['b'] - df['a']).dt.days.abs() > 10", "abs((df['b'] - df['a']).dt.days) < 3",
+    "(df['b'] - df['a']).dt.seconds >= 3600", "(df['b'] - df['a']).dt.seconds % 60 == 59",
+    "(df['b'] - df['a']).dt.total_seconds() > 86400.5",
+    "(df['b'] - df['a']).dt.total_seconds() < -1", "(df['b'] - df['a']).dt.microseconds == 0",
+    "(df['b'] - df['a']).dt.days.isna()", "(df['a'] - df['b']).dt.days >= 1",
+    "(pd.to_datetime(df['ds'], errors='coerce') - df['a']).dt.days > 0",
+    "(pd.to_datetime(df['ds'], errors='coerce') - df['a']).dt.days.notna()",
+    "(df['a'] - pd.to_datetime('2024-01-01')).dt.days < 100",
+    "(pd.to_datetime('2024-06-30') - df['b']).dt.days > 180",
+    "(df['b'] - df['a']).dt.days * 24 > 100",
+    ("df.apply(lambda r: (r['b'] - r['a']).days > 3, axis=1)",
+     "((df['b'] - df['a']).dt.days > 3)"),
+    ("df.apply(lambda r: (r['b'] - r['a']).total_seconds() < 0, axis=1)",
+     "((df['b'] - df['a']).dt.total_seconds() < 0)"),
+    "(df['b'] - df['a']).dt.days + 1", "(df['b'] - df['a']).dt.days.max() < 40",
+    # duplicated over several columns (missing values equal each other)
+    "df.duplicated(subset=['g'])", "df.duplicated(subset=['g', 'k'])",
+    "df.duplicated(subset=['g', 'k'], keep='last')", "df.duplicated(subset=['g', 'f'], keep=False)",
+    "~df.duplicated(subset=['k', 'c'])", "df.duplicated(['a'])", "df.duplicated(subset='f')",
+    "df.duplicated()", "df.duplicated(subset=('g', 'c', 'k'))", "df.duplicated(keep=False)",
+    "df.duplicated(['ds', 'g'], keep='last') | df['c']", "df.duplicated(subset=['f', 'k']).sum() > 3",
+    # string indexes and slices, in code points
+    "df['p'].str[0:3] == 'AB-'", "df['p'].str[:2] == 'AB'", "df['p'].str[-2:] == '12'",
+    "df['p'].str[0] == 'A'", "df['p'].str[-1] == 'x'", "df['p'].str[10].isna()",
+    "df['p'].str[-1].isna()", "df['p'].str[100:] == ''", "df['p'].str[-100:2] == 'AB'",
+    "df['p'].str[::2] == 'A-2x'", "df['p'].str[::-1] == 'x-21-BA'", "df['p'].str[5:1:-1] == '-21-'",
+    "df['p'].str[-1:-100:-2] == 'x2-A'", "df['p'].str[1:4].str.len() == 3",
+    "df['p'].str.slice(1, 3) == 'B-'", "df['p'].str.slice(step=3) == 'A1'",
+    "df['p'].str.slice(-3) == 'Ú-ü'", "df['p'].str.get(0) == 'Ñ'", "df['p'].str.get(-1).isna()",
+    "df['p'].str[0:1].isna()", "df['p'].str[1:3] == 'AN'", "df['p'].str[0] == '日'",
+    "df['p'].str[1] == '\u0301'", "df['p'].str[2:4].str.upper() == 'C'",
+    "df['p'].str.strip().str[0] == 'a'", "df['p'].str[0:3].isin(['AB-', 'ABC', 'x--'])",
+    ("df['p'].apply(lambda v: v[0:2] == 'AB')",
+     "df['p'].apply(lambda v: v[0:2] == 'AB' if v is not None else False)"),
+    ("df['p'].apply(lambda v: v[-1] == 'x')",
+     "df['p'].apply(lambda v: v[-1] == 'x' if v else False)"),
+    "df['p'].str[0:2] + df['g'] == 'ABg1'",
+    # split and rsplit
+    "df['p'].str.split('-').str[0] == 'AB'", "df['p'].str.split('-').str[1] == '12'",
+    "df['p'].str.split('-').str[-1] == 'x'", "df['p'].str.split('-').str[2].isna()",
+    "df['p'].str.split('-').str.len() == 3", "df['p'].str.split('-').str.len() == 1",
+    "df['p'].str.split('-').str.len().isna()", "df['p'].str.split('-').str[-3].isna()",
+    "df['p'].str.split('-', n=1).str[1] == '12-x'", "df['p'].str.split('-', n=1).str.len() == 2",
+    "df['p'].str.split('-', 0).str.len() == 3", "df['p'].str.split('-', n=-1).str[2] == 'x'",
+    "df['p'].str.split().str[0] == 'a'", "df['p'].str.split().str.len() == 2",
+    "df['p'].str.split().str.len() == 0", "df['p'].str.split().str[-1] == 'city'",
+    "df['p'].str.split().str[0].isna()", "df['p'].str.split(n=1).str[1] == 'b '",
+    "df['p'].str.split(n=1).str[1] == 'b c d'", "df['p'].str.split(None, 2).str.len() == 3",
+    "df['p'].str.rsplit('-', n=1).str[0] == 'AB-12'", "df['p'].str.rsplit('-', n=1).str.len() == 2",
+    "df['p'].str.rsplit('-').str[-1] == 'x'", "df['p'].str.rsplit(n=1).str[0] == ' a'",
+    "df['p'].str.rsplit(n=1).str[0] == 'a b c'", "df['p'].str.rsplit('-', 1).str[-1] == ''",
+    "df['p'].str.split('--').str.len() == 2", "df['p'].str.split('--').str[1] == 'y'",
+    "df['p'].str.split('.', regex=False).str.len() == 3", "df['p'].str.split('.').str[1] == 'cd'",
+    "df['p'].str.split('-').str.get(1) == '12'", "df['p'].str.split('-').str[0].str.len() == 0",
+    "df['p'].str.split('ü').str[0] == 'ÑANDÚ-'", "df['p'].str.split('語').str.len() == 2",
+    "df['p'].str.split('-').str[0].isin(['AB', 'x', ''])",
+    "df['p'].str.split('-').str[0].str[0:1] == 'A'",
+    ("df['p'].apply(lambda v: v.split('-')[0] == 'AB')",
+     "df['p'].apply(lambda v: v.split('-')[0] == 'AB' if v is not None else False)"),
+    ("df['p'].apply(lambda v: len(v.split()) == 2)",
+     "df['p'].apply(lambda v: len(v.split()) == 2 if v is not None else False)"),
+    ("df['p'].apply(lambda v: v.rsplit('-', 1)[-1] == 'x')",
+     "df['p'].apply(lambda v: v.rsplit('-', 1)[-1] == 'x' if v is not None else False)"),
+    ("df['p'].apply(lambda v: len(v.split(None, 0)) == 1)",
+     "df['p'].apply(lambda v: len(v.split(None, 0)) == 1 if v is not None else False)"),
+    ("df['p'].apply(lambda v: v.split(' ', 0)[0] == ' a  b ')",
+     "df['p'].apply(lambda v: v.split(' ', 0)[0] == ' a  b ' if v is not None else False)"),
+    # refused at compile time
+    ("df['p'].str.split('.-').str[0] == 'a'", "X"), ("df['p'].str.split('-')", "X"),
+    ("df['p'].str[1:2:0] == 'a'", "X"), ("(df['b'] - df['a']) > 3", "X"),
+    ("df.duplicated(subset=['nope'])", "X"), ("df['k'].str[0] == '1'", "X"),
+]
+
 # Package rules: (rule, {catalog: pandas expression of its part}) or a scalar.
 PACKAGE_RULES = [
     ("df['ventas']['c'].isin(df['clientes']['c']) and df['pedidos']['c'].isin(df['clientes']['c']) "
@@ -351,20 +466,14 @@ def run_tool(tool, tables, rules, scope):
         return lines[:len(rules)]
 
 
-def main():
-    if len(sys.argv) < 2:
-        print('usage: crosscheck.py TOOL [-v]')
-        return 2
-    tool = sys.argv[1]
-    verbose = '-v' in sys.argv
+def check_catalog(tool, rows, columns, rule_list, verbose):
+    """Runs rule_list on one catalog with both engines; returns (passed, failed)."""
     passed = failed = 0
-
-    rows = gen_catalog()
-    df = frame(rows, COLUMNS)
+    df = frame(rows, columns)
     env = {'df': df, 'pd': pd, 'np': np, '__builtins__': __builtins__}
-    rules = [r if isinstance(r, str) else r[0] for r in RULES]
-    results = run_tool(tool, {None: (rows, COLUMNS)}, rules, 'catalog')
-    for spec, line in zip(RULES, results):
+    rules = [r if isinstance(r, str) else r[0] for r in rule_list]
+    results = run_tool(tool, {None: (rows, columns)}, rules, 'catalog')
+    for spec, line in zip(rule_list, results):
         rule, pexpr = (spec, spec) if isinstance(spec, str) else (spec[0], spec[1] or spec[0])
         ours = parse_tool(line)
         if pexpr == 'X':
@@ -391,6 +500,23 @@ def main():
         else:
             failed += 1
             print('FAIL %s\n     ours:   %s\n     pandas: %s' % (rule, line, expected))
+
+    return passed, failed
+
+
+def main():
+    if len(sys.argv) < 2:
+        print('usage: crosscheck.py TOOL [-v]')
+        return 2
+    tool = sys.argv[1]
+    verbose = '-v' in sys.argv
+    passed = failed = 0
+
+    for gen, columns, rule_list in ((gen_catalog, COLUMNS, RULES),
+                                    (gen_catalog2, COLUMNS2, RULES2)):
+        p, f = check_catalog(tool, gen(), columns, rule_list, verbose)
+        passed += p
+        failed += f
 
     # package rules
     tabs = gen_package()

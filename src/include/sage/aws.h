@@ -105,6 +105,8 @@ typedef struct SageHttpOptions
 	/* signing time in seconds since the epoch; NULL = time(NULL) */
 	int64_t		(*now) (void *arg);
 	void	   *callback_arg;	/* passed to the callbacks */
+	/* CA bundle file for HTTPS (must outlive the client); NULL = system's */
+	const char *ca_file;
 } SageHttpOptions;
 
 /* Options of an S3 client. */
@@ -290,5 +292,145 @@ int			sage_s3_delete(SageS3Client *client, const char *key, SageError *err);
 int			sage_s3_list(SageS3Client *client, const char *prefix, size_t max,
 						 SageArena *arena, SageS3Object **objects, size_t *n,
 						 SageError *err);
+
+/* ------------------------------------------------- multi-handle transport */
+
+/*
+ * Many requests in flight at once over one libcurl multi handle whose
+ * sockets the caller waits on itself (a PostgreSQL worker puts them in a
+ * WaitEventSet with its latch). Requests are signed, timed out and
+ * retried exactly as by sage_http_request; a retry waits on the multi's
+ * timer, so nothing ever blocks. Not thread-safe: one multi per thread.
+ */
+typedef struct SageHttpMulti SageHttpMulti;
+
+/* A socket to wait on, and for what. */
+typedef struct SageHttpSocket
+{
+	int			fd;				/* the socket */
+	bool		want_read;		/* wake when readable */
+	bool		want_write;		/* wake when writable */
+} SageHttpSocket;
+
+/*
+ * Called once per request added: rc 0 when a response arrived (any
+ * status) in *resp, rc -1 when none could be had and *err says why.
+ * resp and everything in it live only during the callback.
+ */
+typedef void (*SageHttpDoneFn) (void *arg, int rc, const SageHttpResponse *resp,
+								const SageError *err);
+
+/*
+ * A multi transport running at most max_inflight requests at once (0 =
+ * 64). The options are those of sage_http_client_new; sleep is unused.
+ * NULL with *err when libcurl cannot be set up.
+ */
+SageHttpMulti *sage_http_multi_new(const SageHttpOptions *opts, int max_inflight,
+								   SageError *err);
+/* Aborts transfers still running, without calling their callbacks. */
+void		sage_http_multi_free(SageHttpMulti *multi);
+
+/*
+ * Starts a request (copied: the caller may free req and its buffers at
+ * once). -1 with *err when max_inflight transfers are already running
+ * (SAGE_ERR_LIMIT), the request is invalid or memory is short.
+ */
+int			sage_http_multi_add(SageHttpMulti *multi, const SageHttpRequest *req,
+								SageHttpDoneFn done, void *arg, SageError *err);
+
+/*
+ * Sockets to wait on now (up to max) and the longest wait before the next
+ * sage_http_multi_perform (ms; -1 = no timer). Returns the number of
+ * sockets.
+ */
+int			sage_http_multi_sockets(SageHttpMulti *multi, SageHttpSocket *socks,
+									int max, long *timeout_ms);
+
+/*
+ * Non-blocking: drives every transfer that can progress (after a wait
+ * said a socket is ready, or a timeout passed) and calls done for each
+ * finished one. -1 only on a libcurl failure of the multi itself.
+ */
+int			sage_http_multi_perform(SageHttpMulti *multi, SageError *err);
+
+/* Requests added and not yet finished (running or waiting to retry). */
+int			sage_http_multi_inflight(const SageHttpMulti *multi);
+
+/* ---------------------------------- S3: options, copy, multipart, checksums */
+
+/* Server-side encryption of a stored object. */
+typedef enum SageS3Encryption
+{
+	SAGE_S3_SSE_DEFAULT = 0,	/* no header: the bucket's default applies */
+	SAGE_S3_SSE_AES256,			/* S3-managed keys (SSE-S3) */
+	SAGE_S3_SSE_KMS				/* aws:kms, with kms_key_id or the aws/s3 key */
+} SageS3Encryption;
+
+/* Integrity check sent with a put and verified against S3's answer. */
+typedef enum SageS3Checksum
+{
+	SAGE_S3_CHECKSUM_SHA256 = 0,	/* x-amz-checksum-sha256, echoed back */
+	SAGE_S3_CHECKSUM_MD5,		/* Content-MD5; the ETag is compared
+								 * unless SSE-KMS makes it opaque */
+	SAGE_S3_CHECKSUM_NONE		/* only SigV4's payload hash */
+} SageS3Checksum;
+
+/*
+ * Options of sage_s3_put_ex and sage_s3_copy; zeros give the defaults.
+ * Multipart uploads always send Content-MD5 per part (unless NONE) and
+ * check each part's ETag and the final "md5-of-md5s-N" ETag.
+ */
+typedef struct SageS3PutOptions
+{
+	bool		if_none_match;	/* put only if the key is absent */
+	const char *content_type;	/* NULL = none (S3: binary/octet-stream) */
+	SageS3Encryption sse;		/* server-side encryption */
+	const char *kms_key_id;		/* SAGE_S3_SSE_KMS: key id or ARN, NULL =
+								 * the account's aws/s3 key */
+	SageS3Checksum checksum;	/* see SageS3Checksum */
+	bool		gzip;			/* compress bodies of gzip_min bytes or more
+								 * and send Content-Encoding: gzip */
+	size_t		gzip_min;		/* 0 = 64 kB */
+	size_t		multipart_threshold;	/* larger bodies go in parts; 0 = 64 MB */
+	size_t		part_size;		/* 0 = 16 MB; at least 5 MB (S3's minimum) */
+	int			parallel;		/* parts in flight at once; 0 = 4 */
+} SageS3PutOptions;
+
+/* What a put or copy stored. */
+typedef struct SageS3PutResult
+{
+	char		etag[96];		/* S3's ETag, with its quotes */
+	int			parts;			/* parts of a multipart upload; 0 = one PUT */
+	bool		gzipped;		/* the body was stored gzip-compressed */
+	size_t		stored_len;		/* bytes stored (compressed when gzipped) */
+} SageS3PutResult;
+
+/*
+ * Stores an object with options: compressed, encrypted, checksummed, and
+ * uploaded in parallel parts when large (parts go through a SageHttpMulti
+ * made with the client's transport options; any failure aborts the
+ * upload, so no parts are left behind). 0 done, 1 refused because
+ * if_none_match and the key exists, -1 with *err. result may be NULL.
+ */
+int			sage_s3_put_ex(SageS3Client *client, const char *key, const void *data,
+						   size_t len, const SageS3PutOptions *opts,
+						   SageS3PutResult *result, SageError *err);
+
+/*
+ * Copies src_key of src_bucket (NULL = the client's bucket) to dst_key of
+ * the client's bucket, server side (CopyObject, objects up to 5 GB). Only
+ * content_type (which replaces the metadata), sse and kms_key_id of opts
+ * are used; opts may be NULL. 0 done, 1 no such source key, -1 with *err.
+ */
+int			sage_s3_copy(SageS3Client *client, const char *src_bucket,
+						 const char *src_key, const char *dst_key,
+						 const SageS3PutOptions *opts, SageS3PutResult *result,
+						 SageError *err);
+
+/* MD5 of a buffer into out (16 bytes), for Content-MD5 and ETags. */
+int			sage_crypto_md5(const void *data, size_t len, uint8_t *out,
+							SageError *err);
+/* Base64 (with padding) of len bytes into out, which holds 4 * ((len + 2) / 3) + 1. */
+void		sage_crypto_base64(const uint8_t *bytes, size_t len, char *out);
 
 #endif							/* SAGE_AWS_H */

@@ -94,4 +94,28 @@ int			sage_lambda_invoke(SageLambdaClient *client, const char *function,
 							   SageArena *arena, SageLambdaResult *result,
 							   SageError *err);
 
+/* ------------------------------------------------ through a multi transport */
+
+/*
+ * Called once per sage_lambda_invoke_multi that returned 0: rc is a
+ * SageLambdaOutcome with *res filled, or -1 with *err (as for
+ * sage_lambda_invoke). res and everything in it live only during the
+ * callback.
+ */
+typedef void (*SageLambdaDoneFn) (void *arg, int rc, const SageLambdaResult *res,
+								  const SageError *err);
+
+/*
+ * An Event or RequestResponse invoke of function_name ($LATEST) through a
+ * multi; the payload is copied. -1 with *err when nothing was started:
+ * SAGE_ERR_LIMIT for a payload over the limit or a full multi, others
+ * for invalid names or missing credentials.
+ */
+int			sage_lambda_invoke_multi(SageLambdaClient *client, SageHttpMulti *multi,
+									 const char *function_name,
+									 SageLambdaInvocationType type,
+									 const void *payload, size_t len,
+									 SageLambdaDoneFn done, void *arg,
+									 SageError *err);
+
 #endif							/* SAGE_LAMBDA_H */
