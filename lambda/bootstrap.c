@@ -35,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 
 #include "sage/aws.h"
 #include "sage/cloudwatch.h"
@@ -92,6 +93,7 @@ typedef struct BootResult
 	int			outputs;		/* files uploaded */
 	uint64_t	peak_memory;	/* processor's peak, bytes */
 	bool		duplicate;		/* this attempt had already finished */
+	int64_t		started_ms;		/* when the invocation began, for billed_ms */
 } BootResult;
 
 /* Milliseconds since the epoch (wall clock, as the deadline header). */
@@ -341,12 +343,19 @@ boot_response_json(SageArena *arena, const BootEvent *ev, const BootResult *r,
 	return out.data;
 }
 
-/* Prints the invocation's metrics as one EMF line on stdout. */
+/*
+ * Prints the invocation's metrics as one EMF line on stdout, under the
+ * names the extension sends (src/pg/metrics.c) and its dimension Where =
+ * lambda, plus FunctionName: CloudWatch keeps {Where, FunctionName} apart
+ * from the extension's {Where}, so the dashboard shows the Lambda side
+ * and PostgreSQL's side next to each other without adding them up.
+ */
 static void
 boot_emf(SageArena *arena, const BootEnv *env, const BootResult *r,
 		 int64_t duration_ms)
 {
-	SageMetricDimension dim = {"FunctionName", env->function_name};
+	SageMetricDimension dims[2] = {{"Where", "lambda"},
+	{"FunctionName", env->function_name}};
 	SageMetricDatum m[7];
 	SageError	err;
 	char	   *line;
@@ -379,7 +388,7 @@ boot_emf(SageArena *arena, const BootEnv *env, const BootResult *r,
 		m[n++].value = (double) r->peak_memory;
 	}
 	sage_error_clear(&err);
-	if (sage_emf_format(arena, BOOT_EMF_NAMESPACE, &dim, 1, m, n,
+	if (sage_emf_format(arena, BOOT_EMF_NAMESPACE, dims, 2, m, n,
 						boot_now_ms(), &line, &len, &err) == 0)
 		fwrite(line, 1, len, stdout);
 	else
@@ -406,6 +415,41 @@ boot_fetch(SageS3Client *s3, SageArena *arena, const char *key,
 }
 
 /*
+ * Copies the outputs to <prefix><id>/, the layout of SAGE's Lambda design,
+ * once the status write has recorded this attempt as the one that
+ * finished (ARCHITECTURE.md, fencing). The bytes are still in memory: one
+ * PUT each, as local workers promote. The execution's rows name the
+ * attempt's objects, which never change; a failed copy is only logged.
+ */
+static void
+boot_promote(SageS3Client *s3, SageArena *arena, const BootEvent *ev, SageSink *sink)
+{
+	int			i;
+
+	for (i = 0; i < sage_sink_memory_count(sink); i++)
+	{
+		const char *name;
+		const void *data;
+		size_t		len;
+		char	   *key;
+		SageError	err;
+
+		if (!sage_sink_memory_file(sink, i, &name, &data, &len))
+			break;
+		sage_error_clear(&err);
+		key = sage_printf(arena, "%s%s/%s", ev->prefix, ev->execution_id, name);
+		if (key == NULL ||
+			sage_s3_put(s3, key, data, len, false, boot_content_type(name), &err) < 0)
+		{
+			fprintf(stderr, "sage-bootstrap: could not promote output \"%s\" of execution %s attempt %" PRId64 ": %s\n",
+					name, ev->execution_id, ev->attempt,
+					key == NULL ? "out of memory" : err.message);
+			return;
+		}
+	}
+}
+
+/*
  * Runs the attempt while holding the lock: inputs, processor, uploads and
  * the fenced final status with the lock's release. -1 with *err on an
  * infrastructure failure (the caller releases the lock).
@@ -420,7 +464,11 @@ boot_run_locked(BootEnv *env, SageArena *arena, const BootEvent *ev,
 	SageOutcome outcome;
 	SageSink	sink;
 	SageError	ferr;
-	SageDynamoAttr attrs[10];
+	SageDynamoAttr attrs[16];
+	SageStatusOutput outputs[SAGE_STATUS_MAX_OUTPUTS];
+	int			noutputs = 0;
+	struct utsname uts;
+	const char *memory;
 	SageLockHolder holder;
 	char	   *config = NULL;
 	size_t		config_len = 0;
@@ -500,6 +548,12 @@ boot_run_locked(BootEnv *env, SageArena *arena, const BootEvent *ev,
 
 		if (!sage_sink_memory_file(&sink, i, &name, &data, &len))
 			break;
+		if (noutputs == SAGE_STATUS_MAX_OUTPUTS)
+			return sage_error_set(err, SAGE_ERR_INTERNAL,
+								  "the processor wrote more than %d output files",
+								  SAGE_STATUS_MAX_OUTPUTS);
+		outputs[noutputs].name = name;
+		outputs[noutputs++].size = len;
 		key = sage_printf(arena, "%s%s", r->output_prefix, name);
 		if (key == NULL)
 			return sage_error_memory(err, NULL);
@@ -535,9 +589,37 @@ boot_run_locked(BootEnv *env, SageArena *arena, const BootEvent *ev,
 		attrs[nattrs].type = 'S';
 		attrs[nattrs++].value = r->summary.status ? r->summary.status : "";
 	}
+	/*
+	 * What sage.cost_daily prices: the duration so far (Lambda bills whole
+	 * milliseconds, so at least 1), the function's memory and its
+	 * architecture; Lambda's own billed duration is not visible inside.
+	 */
+	attrs[nattrs].name = "billed_ms";
+	attrs[nattrs].type = 'N';
+	attrs[nattrs++].value = sage_printf(arena, "%" PRId64,
+										boot_now_ms() - r->started_ms + 1);
+	memory = getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+	if (memory != NULL && atol(memory) > 0)
+	{
+		attrs[nattrs].name = "memory_mb";
+		attrs[nattrs].type = 'N';
+		attrs[nattrs++].value = sage_printf(arena, "%ld", atol(memory));
+	}
+	if (uname(&uts) == 0 &&
+		(strcmp(uts.machine, "aarch64") == 0 || strcmp(uts.machine, "x86_64") == 0))
+	{
+		/* Lambda's names for its two architectures */
+		attrs[nattrs].name = "architecture";
+		attrs[nattrs].type = 'S';
+		attrs[nattrs++].value = strcmp(uts.machine, "aarch64") == 0 ? "arm64" : "x86_64";
+	}
 	attrs[nattrs].name = "output_prefix";
 	attrs[nattrs].type = 'S';
 	attrs[nattrs++].value = r->output_prefix;
+	/* the names under it: the reconciler commits them without listing S3 */
+	attrs[nattrs].name = "outputs";
+	attrs[nattrs].type = 'S';
+	attrs[nattrs++].value = sage_status_outputs_format(arena, outputs, noutputs, err);
 	attrs[nattrs].name = "request_id";
 	attrs[nattrs].type = 'S';
 	attrs[nattrs++].value = lock->owner;
@@ -563,7 +645,9 @@ boot_run_locked(BootEnv *env, SageArena *arena, const BootEvent *ev,
 		r->status = "refused";
 		r->error = sage_dynamodb_lock_explain(arena, lock, (SageLockResult) rc,
 											  &holder);
+		return 0;
 	}
+	boot_promote(s3, arena, ev, &sink);
 	return 0;
 }
 
@@ -585,6 +669,7 @@ boot_handle(BootEnv *env, SageArena *arena, const SageInvocation *inv,
 	int			rc;
 
 	memset(r, 0, sizeof(*r));
+	r->started_ms = now_ms;
 	if (boot_parse_event(arena, inv->event, inv->event_len, ev, err) != 0)
 		return -1;
 

@@ -66,8 +66,10 @@ my $worker = $node->safe_psql('postgres',
 	"SELECT pid FROM sage.progress WHERE execution_id = '$big'");
 is( $node->safe_psql('postgres', "SELECT backend_type FROM pg_stat_activity WHERE pid = $worker"),
 	'sage worker', 'backend_type "sage worker"');
-like( $node->safe_psql('postgres', "SELECT query FROM pg_stat_activity WHERE pid = $worker"),
-	qr/processing execution $big/, 'pg_stat_activity shows the execution');
+# the activity is refreshed every 500 ms while processing: poll, not one look
+ok( $node->poll_query_until('postgres',
+		"SELECT query ~ 'processing execution $big' FROM pg_stat_activity WHERE pid = $worker"),
+	'pg_stat_activity shows the execution');
 
 my $start = time;
 kill 'TERM', $worker;

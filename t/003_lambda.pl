@@ -33,6 +33,9 @@ use JSON::PP;
 use Cwd qw(abs_path);
 use File::Temp qw(tempdir);
 use Time::HiRes qw(time usleep);
+use FindBin;
+use lib $FindBin::Bin;
+use SageTestServices qw(ddb s3);
 
 my $s3 = $ENV{SAGE_TEST_MOTO_ENDPOINT};
 my $ddb = $ENV{SAGE_TEST_DYNAMODB_ENDPOINT};
@@ -62,19 +65,14 @@ sub lambda_control
 	return $r->{content};
 }
 
-# one DynamoDB call (DynamoDB Local does not check signatures)
-sub ddb
+# the status record of an execution (consistent read), or undef
+sub status_record
 {
-	my ($op, $body) = @_;
-	my $r = $http->request('POST', "$ddb/", {
-		headers => {
-			'X-Amz-Target' => "DynamoDB_20120810.$op",
-			'Content-Type' => 'application/x-amz-json-1.0',
-			'X-Amz-Date' => '20260101T000000Z',
-			'Authorization' => 'AWS4-HMAC-SHA256 Credential=AKIDSAGETEST/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=00' },
-		content => encode_json($body) });
-	my $out = $r->{content} ne '' ? eval { decode_json($r->{content}) } : {};
-	return ($r->{status}, $out // {});
+	my ($id) = @_;
+	my ($st, $out) = ddb('GetItem', { TableName => $table,
+		Key => { execution_id => { S => "status#$id" } }, ConsistentRead => JSON::PP::true });
+	die "GetItem: $st" unless $st == 200;
+	return $out->{Item};
 }
 
 lambda_control('reset');
@@ -183,6 +181,17 @@ ok( $node->safe_psql('postgres',
 		  . "     AND f.role = 'out' AND f.storage = 'bytea' AND f.uri LIKE 's3://$bucket/$prefix%/attempt-%') >= 5")
 	  == $lambdan,
 	'Lambda results carry counts, status and outputs copied from attempt-<n>/');
+{
+	# promoted to <prefix><id>/ for whatever reads the bucket; rows keep the attempt's
+	my ($pid, $patt) = split / /, $node->safe_psql('postgres', qq{
+		SELECT id || ' ' || attempt FROM sage.executions
+		WHERE options ->> 'tag' = 'burst' AND "where" = 'lambda' ORDER BY id LIMIT 1});
+	my $att_rep = s3('GET', "$bucket/$prefix$pid/attempt-$patt/report.json");
+	my $promoted = s3('GET', "$bucket/$prefix$pid/report.json");
+	ok($att_rep->{status} == 200 && $promoted->{status} == 200 &&
+		$promoted->{content} eq $att_rep->{content},
+		'the committed outputs are promoted to <prefix><id>/');
+}
 
 # ------------------------------------------------------------------
 # 2. the acceptance cases forced to Lambda, against local and the CLI
@@ -305,6 +314,100 @@ is($st, 200, 'a stale record is written directly');
 usleep(600_000);
 is( $node->safe_psql('postgres', "SELECT state || ' ' || coalesce(last_error, '') FROM sage.executions WHERE id = '$victim'"),
 	'succeeded ', 'a finished execution is not touched by stale records');
+# the bootstrap's billing attributes reach sage.cost_daily
+is( $node->safe_psql('postgres', q{
+		SELECT count(*) FROM sage.executions
+		WHERE "where" = 'lambda' AND state = 'succeeded'
+		  AND (billed_ms IS NULL OR billed_ms < 1 OR memory_mb IS NULL
+			   OR architecture IS DISTINCT FROM 'x86_64')}),
+	'0', 'Lambda executions carry billed_ms, memory_mb and architecture');
+is( $node->safe_psql('postgres', q{
+		SELECT bool_and(estimated_cost > 0 AND gb_seconds > 0 AND unpriced < executions)
+		FROM sage.cost_daily WHERE "where" = 'lambda'}),
+	't', 'sage.cost_daily prices the Lambda executions');
+# a malformed record of the current attempt fails that execution only
+my $dpid = $node->safe_psql('postgres',
+	"SELECT pid FROM pg_stat_activity WHERE backend_type = 'sage dispatcher'");
+$logpos = -s $node->logfile;
+$node->safe_psql('postgres', qq{
+	UPDATE sage.executions SET state = 'dispatched', attempt = attempt + 1,
+		lease_until = now() + interval '1 hour', finished_at = NULL
+	WHERE id = '$victim'});
+($st) = ddb('PutItem', { TableName => $table, Item => {
+	execution_id => { S => "status#$victim" }, attempt => { N => '' . ($att + 3) },
+	status => { S => 'succeeded' }, report_status => { S => 'Bogus' },
+	total_records => { N => '-1' } } });
+is($st, 200, 'a malformed record of the current attempt is written directly');
+ok(wait_final("id = '$victim'", 30), 'the execution with a malformed record finishes');
+like( $node->safe_psql('postgres', "SELECT state || ' ' || last_error FROM sage.executions WHERE id = '$victim'"),
+	qr/^failed the status record of attempt @{[$att + 3]} is malformed: "total_records" is not a count$/,
+	'it fails with the reason');
+ok($node->log_contains(qr/malformed status record of execution $victim/, $logpos),
+	'the malformed record is logged');
+is( $node->safe_psql('postgres',
+		"SELECT pid FROM pg_stat_activity WHERE backend_type = 'sage dispatcher'"),
+	$dpid, 'the dispatcher keeps running');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM sage.workers WHERE backend_type = 'sage dispatcher' AND pid = $dpid"),
+	'1', 'sage.workers shows the dispatcher');
+
+# the record lists the attempt's outputs: they are committed without listing S3
+my $listed = $node->safe_psql('postgres', qq{
+	SELECT id || ' ' || attempt FROM sage.executions
+	WHERE options ->> 'tag' = 'burst' AND "where" = 'lambda' ORDER BY id LIMIT 1});
+my ($lid, $latt) = split / /, $listed;
+my $lrec = status_record($lid);
+my $louts = eval { decode_json($lrec->{outputs}{S}) } // [];
+is( join(',', sort map { "$_->{name}:$_->{size}" } @$louts),
+	join(',', split /\n/, $node->safe_psql('postgres', qq{
+		SELECT name || ':' || size FROM sage.execution_files
+		WHERE execution_id = '$lid' AND role = 'out' ORDER BY name})),
+	'the status record lists the outputs the execution has, with their sizes');
+
+# a record pointing outside its attempt, or listing an unsafe name, fails
+# that execution; a record without a list (an older bootstrap) is listed
+sub redispatch_with_record
+{
+	my ($n, %attrs) = @_;
+	$node->safe_psql('postgres', qq{
+		UPDATE sage.executions SET state = 'dispatched', attempt = $n,
+			lease_until = now() + interval '1 hour', finished_at = NULL
+		WHERE id = '$victim'});
+	my ($st) = ddb('PutItem', { TableName => $table, Item => {
+		execution_id => { S => "status#$victim" }, attempt => { N => "$n" },
+		status => { S => 'succeeded' }, total_records => { N => '1' },
+		errors => { N => '0' }, warnings => { N => '0' }, rows_with_errors => { N => '0' },
+		success_rate => { N => '100' },
+		map { $_ => { S => $attrs{$_} } } keys %attrs } });
+	return $st == 200 && wait_final("id = '$victim'", 30);
+}
+my $rn = $att + 4;
+ok(redispatch_with_record($rn, output_prefix => "${prefix}$victim/attempt-$rn/",
+		outputs => '[{"name":"../../escape","size":1}]'),
+	'a record listing an unsafe output name is committed');
+like( $node->safe_psql('postgres', "SELECT state || ' ' || last_error FROM sage.executions WHERE id = '$victim'"),
+	qr/^failed the status record of attempt $rn is malformed: entry 1 of "outputs" has a name with '\/'/,
+	'it fails the execution with the reason');
+$rn++;
+ok(redispatch_with_record($rn, output_prefix => "${prefix}someone-else/attempt-$rn/",
+		outputs => '[]'),
+	'a record pointing at another prefix is committed');
+like( $node->safe_psql('postgres', "SELECT state || ' ' || last_error FROM sage.executions WHERE id = '$victim'"),
+	qr/^failed .* "output_prefix" does not end with "$victim\/attempt-$rn\/"$/,
+	'it fails the execution with the reason');
+is( $node->safe_psql('postgres', "SELECT count(*) FROM sage.execution_files WHERE execution_id = '$victim' AND role = 'out'"),
+	'0', 'and stores no outputs');
+$rn++;
+is(s3('PUT', "$bucket/${prefix}$victim/attempt-$rn/legacy.txt", 'written by an older bootstrap')->{status},
+	200, 'an output is put in S3 directly');
+ok(redispatch_with_record($rn, output_prefix => "${prefix}$victim/attempt-$rn/"),
+	'a record without an outputs list is committed');
+is( $node->safe_psql('postgres', qq{
+		SELECT e.state || ' ' || f.name || ' ' || convert_from(f.content, 'UTF8')
+		FROM sage.executions e JOIN sage.execution_files f ON f.execution_id = e.id AND f.role = 'out'
+		WHERE e.id = '$victim'}),
+	'succeeded legacy.txt written by an older bootstrap',
+	'its outputs are found by listing the attempt\'s prefix, and copied');
 
 # ------------------------------------------------------------------
 # 4. throttling: fallback to local workers, then Lambda again
@@ -361,7 +464,7 @@ is( $node->safe_psql('postgres',
 # ------------------------------------------------------------------
 # 6. SIGTERM: the dispatcher ends within 1 s and is started again
 # ------------------------------------------------------------------
-my $dpid = $node->safe_psql('postgres',
+$dpid = $node->safe_psql('postgres',
 	"SELECT pid FROM pg_stat_activity WHERE backend_type = 'sage dispatcher'");
 my $start = time;
 kill 'TERM', $dpid;

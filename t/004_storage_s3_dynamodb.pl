@@ -23,6 +23,9 @@ use Cwd ();
 use IO::Socket::INET;
 use JSON::PP;
 use Time::HiRes qw(time usleep);
+use FindBin;
+use lib $FindBin::Bin;
+use SageTestServices;
 
 my $s3 = $ENV{SAGE_TEST_MOTO_ENDPOINT};
 my $ddb = $ENV{SAGE_TEST_DYNAMODB_ENDPOINT};
@@ -39,54 +42,11 @@ my $json = JSON::PP->new->canonical;
 
 # ------------------------------------------------------------ services
 
-# one DynamoDB call (DynamoDB Local does not check signatures)
-sub ddb
-{
-	my ($op, $body) = @_;
-	my $r = $http->request('POST', "$ddb/", {
-		headers => {
-			'X-Amz-Target' => "DynamoDB_20120810.$op",
-			'Content-Type' => 'application/x-amz-json-1.0',
-			'X-Amz-Date' => '20260101T000000Z',
-			'Authorization' => 'AWS4-HMAC-SHA256 Credential=AKIDSAGETEST/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=00' },
-		content => encode_json($body) });
-	my $out = $r->{content} ne '' ? eval { decode_json($r->{content}) } : {};
-	return ($r->{status}, $out // {});
-}
-
-sub lock_item
-{
-	my ($key) = @_;
-	my ($st, $out) = ddb('GetItem', { TableName => $table,
-		Key => { execution_id => { S => $key } }, ConsistentRead => JSON::PP::true });
-	die "GetItem: $st" unless $st == 200;
-	return $out->{Item};
-}
-
 sub put_item
 {
 	my ($item) = @_;
 	my ($st, $out) = ddb('PutItem', { TableName => $table, Item => $item });
 	die "PutItem: $st " . encode_json($out) unless $st == 200;
-}
-
-# one S3 request; moto treats unsigned requests as anonymous (403 on
-# private objects) but does not check signatures
-sub s3
-{
-	my ($method, $path) = @_;
-	return $http->request($method, "$s3/$path", {
-		headers => { 'Authorization' => 'AWS4-HMAC-SHA256 Credential=AKIDSAGETEST/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00',
-					 'X-Amz-Content-Sha256' => 'UNSIGNED-PAYLOAD',
-					 'X-Amz-Date' => '20260101T000000Z' } });
-}
-
-sub s3_keys
-{
-	my ($p) = @_;
-	my $r = s3('GET', "$bucket?list-type=2&prefix=$p");
-	die "ListObjectsV2: $r->{status}" unless $r->{status} == 200;
-	return sort ($r->{content} =~ m{<Key>([^<]+)</Key>}g);
 }
 
 sub s3_get
@@ -121,19 +81,11 @@ sage.copy_outputs = off
 sub new_node
 {
 	my ($name, $extra) = @_;
-	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
-	$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'sage'
-sage.database = 'postgres'
+	return sage_node($name, qq{
 sage.retry_base = '100ms'
-max_worker_processes = 16
 $aws_conf
 $extra
 });
-	$node->start;
-	$node->safe_psql('postgres', 'CREATE EXTENSION sage');
-	return $node;
 }
 
 sub wait_final
@@ -224,7 +176,7 @@ is( $a->safe_psql('postgres', qq{
 			   AND count(*) FILTER (WHERE f.role = 'in') = 1 AND count(*) > 2
 		FROM sage.execution_files f WHERE f.execution_id = '$id'}),
 	't', 'rows: the input moved to S3, outputs named by their promoted uri, no content');
-my @keys = s3_keys("$prefix$id/");
+my @keys = s3_keys($bucket, "$prefix$id/");
 ok((grep { $_ eq "$prefix$id/inputs/ventas.csv" } @keys), 'the input is under inputs/');
 ok((grep { $_ eq "$prefix$id/attempt-1/report.json" } @keys), 'report.json is under attempt-1/');
 ok((grep { $_ eq "$prefix$id/report.json" } @keys), 'report.json is promoted');
@@ -243,11 +195,11 @@ is( $a->safe_psql('postgres', "SELECT sha256(sage_file('$id', 'ventas.csv')) = s
 is( $a->safe_psql('postgres',
 		"SELECT count(*) > 1 AND count(*) = count(*) FILTER (WHERE uri LIKE 's3://$bucket/$prefix$id/%') FROM sage_files('$id')"),
 	't', 'sage_files shows every uri');
-my $status = lock_item("status#$id");
+my $status = ddb_item($table, "status#$id");
 ok(defined $status && $status->{attempt}{N} == 1 && $status->{status}{S} eq 'succeeded'
 	  && $status->{request_id}{S} =~ /^pg:\d+:\d+$/,
 	'the final status record of attempt 1 is in the lock table');
-ok(!defined lock_item($id), 'the lock item was released');
+ok(!defined ddb_item($table, $id), 'the lock item was released');
 
 # sage_file errors: a missing object
 is(s3('DELETE', "$bucket/$prefix$id/results.txt")->{status}, 204, 'results.txt deleted from S3');
@@ -271,7 +223,7 @@ my $mixed = one_case($a);
 is( $a->safe_psql('postgres', "SELECT state || ' ' || (SELECT string_agg(DISTINCT f.storage, ',') "
 		  . "FROM sage.execution_files f WHERE f.execution_id = e.id) FROM sage.executions e WHERE e.id = '$mixed'"),
 	'succeeded bytea', 'bytea + dynamodb: files stay in bytea');
-$status = lock_item("status#$mixed");
+$status = ddb_item($table, "status#$mixed");
 ok($status && $status->{attempt}{N} == 1 && !exists $status->{output_prefix},
 	'bytea + dynamodb: the status record is written, without an output prefix');
 $a->append_conf('postgresql.conf', "sage.storage = 's3'\nsage.lock = 'advisory'\n");
@@ -280,9 +232,9 @@ $mixed = one_case($a);
 is( $a->safe_psql('postgres', "SELECT state || ' ' || (SELECT string_agg(DISTINCT f.storage, ',') "
 		  . "FROM sage.execution_files f WHERE f.execution_id = e.id) FROM sage.executions e WHERE e.id = '$mixed'"),
 	'succeeded s3', 's3 + advisory: files in S3');
-ok(!defined lock_item("status#$mixed") && !defined lock_item($mixed),
+ok(!defined ddb_item($table, "status#$mixed") && !defined ddb_item($table, $mixed),
 	's3 + advisory: nothing in the lock table');
-ok((grep { $_ eq "$prefix$mixed/report.json" } s3_keys("$prefix$mixed/")), 's3 + advisory: outputs promoted');
+ok((grep { $_ eq "$prefix$mixed/report.json" } s3_keys($bucket, "$prefix$mixed/")), 's3 + advisory: outputs promoted');
 $a->append_conf('postgresql.conf', "sage.lock = 'dynamodb'\n");
 $a->restart;
 
@@ -352,7 +304,7 @@ sub busy_until_locked
 	my $start = time;
 	while (time - $start < 60)
 	{
-		my $item = lock_item($eid);
+		my $item = ddb_item($table, $eid);
 		return $item if $item && ($item->{owner}{S} // '') =~ /^pg:/;
 		usleep(5_000);
 	}
@@ -378,7 +330,7 @@ like($a->safe_psql('postgres', "SELECT state || ': ' || last_error FROM sage.exe
 	'later attempts find the intruder\'s lock; out of attempts, dead');
 is($a->safe_psql('postgres', "SELECT count(*) FROM sage.execution_files WHERE execution_id = '$fenced' AND role = 'out'"),
 	'0', 'no output of the fenced run was committed');
-ok(!(grep { $_ eq "$prefix$fenced/report.json" } s3_keys("$prefix$fenced/")), 'nothing was promoted');
+ok(!(grep { $_ eq "$prefix$fenced/report.json" } s3_keys($bucket, "$prefix$fenced/")), 'nothing was promoted');
 ddb('DeleteItem', { TableName => $table, Key => { execution_id => { S => $fenced } } });
 $a->safe_psql('postgres', "SELECT sage_retry('$fenced')");
 ok(wait_final($a, $fenced), 'retried after the intruder left');
@@ -405,7 +357,7 @@ like($log, qr/stopped processing execution $lost attempt 1: it lost the executio
 	'the heartbeat saw the lock lost and stopped the run');
 is($b->safe_psql('postgres', "SELECT state || ' ' || attempt FROM sage.executions WHERE id = '$lost'"),
 	'succeeded 2', 'retried: attempt 2 succeeded');
-$status = lock_item("status#$lost");
+$status = ddb_item($table, "status#$lost");
 ok($status && $status->{attempt}{N} == 2, 'the status record is attempt 2\'s');
 
 # ------------------------------------------------- sage_file: access denied

@@ -29,6 +29,9 @@ use Test::More;
 use HTTP::Tiny;
 use JSON::PP;
 use Time::HiRes qw(time usleep);
+use FindBin;
+use lib $FindBin::Bin;
+use SageTestServices qw(ddb s3);
 
 my $s3 = $ENV{SAGE_TEST_MOTO_ENDPOINT};
 my $ddb = $ENV{SAGE_TEST_DYNAMODB_ENDPOINT};
@@ -75,21 +78,7 @@ sub svc_reset
 	svc('concurrency?limit=4');
 }
 
-# one DynamoDB call (DynamoDB Local does not check signatures)
-sub ddb
-{
-	my ($op, $body) = @_;
-	my $r = $http->request('POST', "$ddb/", {
-		headers => {
-			'X-Amz-Target' => "DynamoDB_20120810.$op",
-			'Content-Type' => 'application/x-amz-json-1.0',
-			'X-Amz-Date' => '20260101T000000Z',
-			'Authorization' => 'AWS4-HMAC-SHA256 Credential=AKIDSAGETEST/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=00' },
-		content => encode_json($body) });
-	my $out = $r->{content} ne '' ? eval { decode_json($r->{content}) } : {};
-	return ($r->{status}, $out // {});
-}
-
+# the item of $key in the lock table (consistent read), or undef
 sub ddb_item
 {
 	my ($key) = @_;
@@ -99,16 +88,7 @@ sub ddb_item
 	return $out->{Item};
 }
 
-# one S3 request; moto does not check signatures
-sub s3
-{
-	my ($method, $path) = @_;
-	return $http->request($method, "$s3/$path", {
-		headers => { 'Authorization' => 'AWS4-HMAC-SHA256 Credential=AKIDSAGETEST/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00',
-					 'X-Amz-Content-Sha256' => 'UNSIGNED-PAYLOAD',
-					 'X-Amz-Date' => '20260101T000000Z' } });
-}
-
+# the keys under prefix $p of the bucket, sorted
 sub s3_keys
 {
 	my ($p) = @_;
@@ -471,10 +451,12 @@ sub chaos_paused
 	my $st = ddb_item("status#$shared");
 	ok($st && $st->{attempt}{N} == $committed && $st->{status}{S} eq 'succeeded',
 		"paused: the status record is attempt $committed\'s");
-	my @keys = s3_keys("$prefix$shared/");
-	ok(!(grep { $_ eq "$prefix$shared/report.json" } @keys), 'paused: nothing of the stale attempt promoted');
 	my $rep = s3('GET', "$bucket/$prefix$shared/attempt-$committed/report.json");
 	like($rep->{content} // '', qr/"where"\s*:\s*"lambda"/, "paused: attempt $committed\'s report.json is Lambda\'s, untouched");
+	# the reconciler promoted the committed attempt's outputs, and only those
+	my $promoted = s3('GET', "$bucket/$prefix$shared/report.json");
+	ok($promoted->{status} == 200 && $promoted->{content} eq $rep->{content},
+		"paused: <id>/report.json is attempt $committed\'s, nothing of the stale attempt promoted");
 	is( $node->safe_psql('postgres',
 			"SELECT count(*) = count(*) FILTER (WHERE uri LIKE '%/$shared/attempt-$committed/%') AND count(*) >= 5 "
 			  . "FROM sage.execution_files WHERE execution_id = '$shared' AND role = 'out'"),

@@ -19,6 +19,9 @@ use HTTP::Tiny;
 use IO::Socket::INET;
 use POSIX qw(strftime);
 use Time::HiRes qw(time usleep);
+use FindBin;
+use lib $FindBin::Bin;
+use SageTestServices;
 
 my $cw = $ENV{SAGE_TEST_MOTO_ENDPOINT};
 ok(defined $cw, 'SAGE_TEST_MOTO_ENDPOINT is set')
@@ -70,13 +73,8 @@ sub stat_local
 	return $sum;
 }
 
-my $node = PostgreSQL::Test::Cluster->new('metrics');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'sage'
-sage.database = 'postgres'
+my $node = sage_node('metrics', qq{
 sage.max_local_executions = 2
-max_worker_processes = 16
 sage.aws_region = 'us-east-1'
 sage.cloudwatch_endpoint = '$cw'
 sage.aws_access_key_id = 'AKIDSAGETEST'
@@ -85,8 +83,6 @@ sage.metrics = 'cloudwatch'
 sage.metrics_namespace = '$namespace'
 sage.metrics_interval = '1s'
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION sage');
 
 my $config = q{sage_yaml:
   name: "metrics"

@@ -37,6 +37,7 @@ stage build make -j2
 stage lint test/lint.sh
 stage unit-asan make -j2 -C test unit
 stage unit-valgrind make -j2 -C test valgrind
+stage core-coverage test/core/coverage.sh
 stage fuzz make -j2 -C test fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
 stage cases /usr/bin/python3 test/cases/run_cases.py "$TOP/sage-validate" "$TOP/test/data/cases" "$TOP/build/cases"
 stage realworld /usr/bin/python3 test/realworld/run_realworld.py "$TOP/sage-validate" "$TOP/test/data/realworld" "$TOP/build/realworld"
@@ -50,6 +51,7 @@ if [ -x test/aws/coverage.sh ]; then
 	stage sigv4-coverage test/aws/coverage.sh
 fi
 stage aws-services test/aws/run_service_tests.sh
+stage aws-tls test/aws/run_tls_test.sh
 stage lambda-bootstrap test/lambda/run_bootstrap_test.sh
 stage lambda-service test/lambda/run_lambda_service_test.sh
 stage deploy test/deploy/run_deploy_tests.sh

@@ -299,6 +299,7 @@ fi
 
 # ------------------------------------------------------------ 4. end to end
 if section 4; then
+section 3 || start_cluster "$WORKERS" bench
 psql_b -c "TRUNCATE sage.executions" -c "VACUUM ANALYZE sage.executions, sage.execution_files"
 say ""
 say "== 4. end to end: $E2E executions of the 1 KB CSV, $WORKERS local workers"

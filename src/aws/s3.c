@@ -248,6 +248,119 @@ sage_s3_put(SageS3Client *c, const char *key, const void *data, size_t len,
 	return rc;
 }
 
+/* A put or get started through a multi transport, until its answer. */
+typedef struct S3Multi
+{
+	SageS3Client *client;		/* for checksums and error messages */
+	SageS3PutDoneFn put_done;	/* a put's callback, or NULL */
+	SageS3GetDoneFn get_done;	/* a get's callback, or NULL */
+	void	   *arg;			/* and its argument */
+	char		key[S3_MAX_KEY + 1];	/* for the error message */
+} S3Multi;
+
+/*
+ * Starts a signed request on key through multi. cb answers it with a
+ * state (allocated here, freed by cb) holding the caller's callback and
+ * argument. -1 with *err when nothing was started.
+ */
+static int
+s3_multi_start(SageS3Client *c, SageHttpMulti *multi, const char *method,
+			   const char *what, const char *key, const SageHttpHeader *h, int nh,
+			   const void *body, size_t len, SageHttpDoneFn cb,
+			   const S3Multi *caller, SageError *err)
+{
+	SageArena  *arena;
+	SageAwsCredentials creds;
+	SageHttpRequest req = {0};
+	S3Multi    *state;
+	int			rc = -1;
+
+	if (key == NULL || strlen(key) > S3_MAX_KEY)
+		return sage_error_set(err, SAGE_ERR_ARGUMENT,
+							  "S3 key is missing or longer than %d bytes", S3_MAX_KEY);
+	arena = sage_arena_new(NULL);
+	state = malloc(sizeof(S3Multi));
+	if (arena == NULL || state == NULL)
+	{
+		if (arena)
+			sage_arena_free(arena);
+		free(state);
+		return sage_error_memory(err, NULL);
+	}
+	*state = *caller;
+	state->client = c;
+	strcpy(state->key, key);
+	req.path = sage_s3_key_path(c, arena, key, err);
+	if (req.path != NULL &&
+		sage_aws_credentials_get(c->credentials, arena, time(NULL), &creds, err) == 0)
+	{
+		req.method = method;
+		req.endpoint = c->endpoint;
+		req.headers = h;
+		req.nheaders = nh;
+		req.body = body;
+		req.body_len = len;
+		req.credentials = &creds;
+		req.region = c->region;
+		req.service = "s3";
+		req.what = what;
+		/* the multi copies the request, body and credentials included */
+		rc = sage_http_multi_add(multi, &req, cb, state, err);
+	}
+	if (rc < 0)
+		free(state);
+	sage_arena_free(arena);
+	return rc;
+}
+
+/* The multi's callback of a put: 200 is success, anything else an error. */
+static void
+s3_multi_put_done(void *arg, int rc, const SageHttpResponse *resp,
+				  const SageError *err)
+{
+	S3Multi    *mp = (S3Multi *) arg;
+	SageError	e;
+	SageArena  *arena;
+
+	memset(&e, 0, sizeof(e));
+	if (rc < 0)
+		mp->put_done(mp->arg, -1, err);
+	else if (resp->status == 200)
+		mp->put_done(mp->arg, 0, NULL);
+	else if ((arena = sage_arena_new(NULL)) == NULL)
+	{
+		(void) sage_error_memory(&e, NULL);
+		mp->put_done(mp->arg, -1, &e);
+	}
+	else
+	{
+		(void) sage_s3_fail(mp->client, arena, "write", mp->key, resp, &e);
+		mp->put_done(mp->arg, -1, &e);
+		sage_arena_free(arena);
+	}
+	free(mp);
+}
+
+/*
+ * sage_s3_put_multi
+ *		Starts a PutObject through a multi transport, so that many uploads
+ *		run at once under the caller's own wait (the dispatcher's).
+ */
+int
+sage_s3_put_multi(SageS3Client *c, SageHttpMulti *multi, const char *key,
+				  const void *data, size_t len, const char *content_type,
+				  SageS3PutDoneFn done, void *arg, SageError *err)
+{
+	SageHttpHeader h[1] = {{"Content-Type", content_type}};
+	S3Multi		caller = {0};
+
+	caller.put_done = done;
+	caller.arg = arg;
+	return s3_multi_start(c, multi, "PUT", "S3 PutObject", key, h,
+						  content_type != NULL ? 1 : 0, data != NULL ? data : "", len,
+						  s3_multi_put_done, &caller, err);
+}
+
 /*
  * s3_verify_checksum
  *		Compares a whole object's bytes with the full-object checksum S3
@@ -370,6 +483,66 @@ sage_s3_get(SageS3Client *c, const char *key, uint64_t offset, int64_t length,
 		rc = sage_s3_fail(c, scratch, "read", key, &resp, err);
 	sage_arena_free(scratch);
 	return rc;
+}
+
+/*
+ * The multi's callback of a get, answering as sage_s3_get does: 200 with
+ * a matching checksum is the object, a 404 about the key (not the
+ * bucket) is "missing", anything else an error.
+ */
+static void
+s3_multi_get_done(void *arg, int rc, const SageHttpResponse *resp,
+				  const SageError *err)
+{
+	S3Multi    *mg = (S3Multi *) arg;
+	SageError	e;
+	SageArena  *arena;
+
+	memset(&e, 0, sizeof(e));
+	if (rc < 0)
+		mg->get_done(mg->arg, -1, NULL, 0, err);
+	else if ((arena = sage_arena_new(NULL)) == NULL)
+	{
+		(void) sage_error_memory(&e, NULL);
+		mg->get_done(mg->arg, -1, NULL, 0, &e);
+	}
+	else
+	{
+		if (resp->status == 200)
+		{
+			if (s3_verify_checksum(mg->client, mg->key, resp, &e) < 0)
+				mg->get_done(mg->arg, -1, NULL, 0, &e);
+			else
+				mg->get_done(mg->arg, 0, resp->body, resp->body_len, NULL);
+		}
+		else if (resp->status == 404 && !s3_no_bucket(arena, resp))
+			mg->get_done(mg->arg, 1, NULL, 0, NULL);
+		else
+		{
+			(void) sage_s3_fail(mg->client, arena, "read", mg->key, resp, &e);
+			mg->get_done(mg->arg, -1, NULL, 0, &e);
+		}
+		sage_arena_free(arena);
+	}
+	free(mg);
+}
+
+/*
+ * sage_s3_get_multi
+ *		Starts a whole-object GetObject through a multi transport, so that
+ *		the reconciler reads the outputs of many results at once.
+ */
+int
+sage_s3_get_multi(SageS3Client *c, SageHttpMulti *multi, const char *key,
+				  SageS3GetDoneFn done, void *arg, SageError *err)
+{
+	SageHttpHeader h[1] = {{"x-amz-checksum-mode", "ENABLED"}};
+	S3Multi		caller = {0};
+
+	caller.get_done = done;
+	caller.arg = arg;
+	return s3_multi_start(c, multi, "GET", "S3 GetObject", key, h, 1, NULL, 0,
+						  s3_multi_get_done, &caller, err);
 }
 
 int

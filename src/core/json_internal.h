@@ -40,6 +40,7 @@ typedef struct SageJsonWriter
 	bool		pretty;			/* newlines and two-space indentation */
 	bool		failed;			/* sticky: nothing is emitted after a failure */
 	bool		after_key;		/* a key was written, its value is due */
+	bool		top_written;	/* the top-level value has begun */
 	int			depth;			/* open containers */
 	bool		is_object[SAGE_JSON_MAX_DEPTH]; /* container kind per level */
 	bool		has_items[SAGE_JSON_MAX_DEPTH]; /* a member was written at level */

@@ -110,9 +110,9 @@ json_before_value(SageJsonWriter *w)
 	}
 	if (w->depth == 0)
 	{
-		if (w->has_items[0])
+		if (w->top_written)
 			return json_misuse(w, "second top-level value");
-		w->has_items[0] = true;
+		w->top_written = true;
 		return 0;
 	}
 	if (w->is_object[w->depth - 1])
@@ -437,7 +437,7 @@ sage_json_finish(SageJsonWriter *w)
 {
 	if (w->failed)
 		return -1;
-	if (w->depth != 0 || w->after_key || !w->has_items[0])
+	if (w->depth != 0 || w->after_key || !w->top_written)
 		return json_misuse(w, "incomplete document");
 	return w->pretty ? json_emit(w, "\n", 1) : 0;
 }

@@ -210,6 +210,52 @@ dash_legend(StringInfo buf, const char *colour, const char *label)
 }
 
 /*
+ * Open a chart section with its heading; when the query gave no rows, say
+ * so, close the section and return false (the caller draws nothing).
+ */
+static bool
+dash_section_open(StringInfo buf, const char *id, const char *title, int nrows)
+{
+	appendStringInfo(buf, "<section id=\"%s\"><h2>%s</h2>", id, title);
+	if (nrows > 0)
+		return true;
+	appendStringInfoString(buf, "<p class=\"empty\">No execution has finished yet.</p></section>");
+	return false;
+}
+
+/*
+ * Close a table row's start tag and write its first ncols cells, "-" for
+ * NULL; head makes the first cell a row header (<th>).
+ */
+static void
+dash_row_cells(StringInfo buf, const DashRows *rows, int row, int ncols,
+			   bool head)
+{
+	int			k;
+
+	appendStringInfoChar(buf, '>');
+	for (k = 0; k < ncols; k++)
+	{
+		bool		th = head && k == 0;
+
+		appendStringInfoString(buf, th ? "<th>" : "<td>");
+		dash_text(buf, dash_cell(rows, row, k), "-");
+		appendStringInfoString(buf, th ? "</th>" : "</td>");
+	}
+	appendStringInfoString(buf, "</tr>");
+}
+
+/* A label under the x axis of a chart, centred on x. */
+static void
+dash_axis_label(StringInfo buf, double x, const char *label)
+{
+	appendStringInfo(buf, "<text x=\"%.1f\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">",
+					 x, DASH_CHART_H - 8);
+	dash_text(buf, label, "");
+	appendStringInfoString(buf, "</text>");
+}
+
+/*
  * The totals, from sage.stats, as cards; the same values on the main
  * element's data-* attributes.
  */
@@ -288,12 +334,8 @@ dash_throughput(StringInfo buf)
 				   " FROM b LEFT JOIN f ON pg_catalog.date_trunc(b.unit, f.at) = b.bucket"
 				   " GROUP BY b.unit, b.bucket ORDER BY b.bucket");
 
-	appendStringInfoString(buf, "<section id=\"throughput\"><h2>Throughput</h2>");
-	if (t.nrows == 0)
-	{
-		appendStringInfoString(buf, "<p class=\"empty\">No execution has finished yet.</p></section>");
+	if (!dash_section_open(buf, "throughput", "Throughput", t.nrows))
 		return;
-	}
 	appendStringInfoString(buf, "<p>Executions finished per ");
 	dash_text(buf, dash_cell(&t, 0, 0), "");
 	appendStringInfoString(buf, " (UTC), local and Lambda; the line is the success rate of the ");
@@ -398,12 +440,8 @@ dash_places(StringInfo buf)
 				   " FROM fin GROUP BY ROLLUP (fin.\"where\")"
 				   " ORDER BY fin.\"where\" NULLS LAST");
 
-	appendStringInfoString(buf, "<section id=\"places\"><h2>Local vs Lambda</h2>");
-	if (p.nrows == 0)
-	{
-		appendStringInfoString(buf, "<p class=\"empty\">No execution has finished yet.</p></section>");
+	if (!dash_section_open(buf, "places", "Local vs Lambda", p.nrows))
 		return;
-	}
 	appendStringInfoString(buf, "<p>Finished attempts (succeeded, failed or dead) by where they ran; "
 						   "durations in milliseconds from claim to completion.</p>"
 						   "<table id=\"places-table\"><thead><tr><th>Where</th><th>Finished</th>"
@@ -421,14 +459,7 @@ dash_places(StringInfo buf)
 		dash_attr(buf, "data-p95-ms", dash_cell(&p, i, 6));
 		dash_attr(buf, "data-p99-ms", dash_cell(&p, i, 7));
 		dash_attr(buf, "data-max-ms", dash_cell(&p, i, 8));
-		appendStringInfoChar(buf, '>');
-		for (k = 0; k < 9; k++)
-		{
-			appendStringInfoString(buf, k == 0 ? "<th>" : "<td>");
-			dash_text(buf, dash_cell(&p, i, k), "-");
-			appendStringInfoString(buf, k == 0 ? "</th>" : "</td>");
-		}
-		appendStringInfoString(buf, "</tr>");
+		dash_row_cells(buf, &p, i, 9, true);
 		for (k = 5; k <= 7; k++)
 			max = Max(max, dash_num(&p, i, k));
 	}
@@ -489,10 +520,7 @@ dash_places(StringInfo buf)
 			dash_text(buf, dash_cell(&p, i, 5 + k), "");
 			appendStringInfoString(buf, " ms</title></rect>");
 		}
-		appendStringInfo(buf, "<text x=\"%.1f\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">",
-						 DASH_MARGIN_L + group * (i + 0.5), DASH_CHART_H - 8);
-		dash_text(buf, dash_cell(&p, i, 0), "");
-		appendStringInfoString(buf, "</text>");
+		dash_axis_label(buf, DASH_MARGIN_L + group * (i + 0.5), dash_cell(&p, i, 0));
 	}
 	appendStringInfoString(buf, "</svg></section>");
 }
@@ -507,7 +535,6 @@ dash_cost(StringInfo buf)
 	double		ymax;
 	double		slot;
 	int			i;
-	int			k;
 
 	c = dash_query(
 				   "SELECT d.day, d.\"where\", d.executions, d.succeeded, d.billed_seconds,"
@@ -516,12 +543,8 @@ dash_cost(StringInfo buf)
 				   " WHERE d.day > (SELECT pg_catalog.max(m.day) FROM sage.cost_daily m) - "
 				   CppAsString2(DASH_COST_DAYS)
 				   " ORDER BY d.day, d.\"where\"");
-	appendStringInfoString(buf, "<section id=\"cost\"><h2>Cost per day</h2>");
-	if (c.nrows == 0)
-	{
-		appendStringInfoString(buf, "<p class=\"empty\">No execution has finished yet.</p></section>");
+	if (!dash_section_open(buf, "cost", "Cost per day", c.nrows))
 		return;
-	}
 	appendStringInfoString(buf, "<p>Estimated from sage.cost_daily: Lambda GB-seconds at the "
 						   "price of their architecture plus requests; local executions cost no "
 						   "Lambda time. Days in UTC.</p><table id=\"cost-table\"><thead><tr>"
@@ -536,14 +559,7 @@ dash_cost(StringInfo buf)
 		dash_attr(buf, "data-executions", dash_cell(&c, i, 2));
 		dash_attr(buf, "data-gb-seconds", dash_cell(&c, i, 5));
 		dash_attr(buf, "data-estimated-cost", dash_cell(&c, i, 8));
-		appendStringInfoChar(buf, '>');
-		for (k = 0; k < 9; k++)
-		{
-			appendStringInfoString(buf, "<td>");
-			dash_text(buf, dash_cell(&c, i, k), "-");
-			appendStringInfoString(buf, "</td>");
-		}
-		appendStringInfoString(buf, "</tr>");
+		dash_row_cells(buf, &c, i, 9, false);
 	}
 	appendStringInfoString(buf, "</tbody></table>");
 
@@ -582,10 +598,7 @@ dash_cost(StringInfo buf)
 		appendStringInfoString(buf, " executions</title></rect>");
 		if (days.nrows <= 10 || i == 0 || i == days.nrows - 1)
 		{
-			appendStringInfo(buf, "<text x=\"%.1f\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">",
-							 x + slot * 0.35, DASH_CHART_H - 8);
-			dash_text(buf, dash_cell(&days, i, 0), "");
-			appendStringInfoString(buf, "</text>");
+			dash_axis_label(buf, x + slot * 0.35, dash_cell(&days, i, 0));
 		}
 	}
 	appendStringInfoString(buf, "</svg></section>");

@@ -8,18 +8,24 @@
  * One loop, one wait. Each turn:
  *
  *	1. reconcile (reconciler.c) every RECONCILE_INTERVAL_MS while
- *	   executions are dispatched;
+ *	   executions are dispatched (every RECONCILE_BUSY_INTERVAL_MS while
+ *	   a backlog is being sent; at once after a pass that committed a
+ *	   full page, when not);
  *	2. decide (offload.c) how many executions go to Lambda now, unless
  *	   Lambda is unavailable (cool-down after throttling, 5xx or network
  *	   errors: the executions stay pending for local workers);
- *	3. claim them in one short transaction, committed before anything is
- *	   sent: state dispatched, attempt + 1 (the fencing token the Lambda
- *	   attempt carries), "where" = lambda with the reason, and a lease of
- *	   sage.lambda_timeout plus a margin;
- *	4. outside any transaction, upload bytea inputs to S3 and start an
- *	   asynchronous Event invoke for each through a libcurl multi handle;
- *	5. wait once on the latch, the multi's sockets and the nearest timer
- *	   (wait.c), then let the multi progress and act on finished invokes:
+ *	3. claim a batch in one short transaction, committed before anything
+ *	   is sent: state dispatched, attempt + 1 (the fencing token the
+ *	   Lambda attempt carries), "where" = lambda with the reason, and a
+ *	   lease of sage.lambda_timeout plus a margin. The next batch is
+ *	   claimed while the requests of the earlier ones are still in flight
+ *	   (up to DISPATCH_JOBS_MAX claimed executions held at once);
+ *	4. outside any transaction, upload bytea inputs to S3 (in parallel,
+ *	   through one libcurl multi handle) and, once an execution's uploads
+ *	   are done, start its asynchronous Event invoke through another;
+ *	5. wait once on the latch, both multis' sockets and the nearest timer
+ *	   (wait.c), then let the multis progress and act on finished
+ *	   requests: a failed upload is handled as a failed invoke;
  *	   202 keeps the execution dispatched; throttling, 5xx and transport
  *	   failures return it to pending (its attempt consumed as a fencing
  *	   token but not counted against max_attempts: it never ran) and make
@@ -70,10 +76,17 @@
 
 /* Executions claimed per transaction. */
 #define DISPATCH_BATCH 256
-/* Invokes in flight on the multi handle at once. */
+/* Requests in flight on each multi handle (invokes; S3 puts) at once. */
 #define DISPATCH_HTTP_MAX 256
+/* Claimed executions held at once (uploading, waiting, invoking). */
+#define DISPATCH_JOBS_MAX 1024
 /* Cadence of the reconciler while executions are dispatched. */
 #define RECONCILE_INTERVAL_MS 200
+/*
+ * Its cadence while a backlog is being dispatched: a pass blocks the loop
+ * for a DynamoDB round trip or more, which would hold up the invokes.
+ */
+#define RECONCILE_BUSY_INTERVAL_MS 1000
 /* Cadence of the reconciler when nothing was dispatched at its last pass. */
 #define RECONCILE_IDLE_MS 5000
 /* Longest wait when nothing is due (retries, cool-downs are rechecked). */
@@ -86,18 +99,55 @@
 /* Seconds before the launcher starts a dispatcher that exited again. */
 #define DISPATCHER_RESTART_S 5
 
-/* One Event invoke on the multi handle, and its outcome. */
-typedef struct DispatchInvoke
+/* Where a claimed execution is on its way to Lambda. */
+typedef enum DispatchJobState
 {
-	bool		used;			/* slot holds an invoke */
-	bool		done;			/* its callback ran */
+	DISPATCH_JOB_FREE = 0,		/* slot unused */
+	DISPATCH_JOB_UPLOADING,		/* S3 puts to start or running */
+	DISPATCH_JOB_READY,			/* uploads done: its invoke is to start */
+	DISPATCH_JOB_INVOKING,		/* invoke in flight */
+	DISPATCH_JOB_DONE			/* finished: ok, or failed with message */
+} DispatchJobState;
+
+/*
+ * The memory of one claimed batch (events, input bodies), freed when the
+ * last of its jobs is.
+ */
+typedef struct DispatchBatch
+{
+	MemoryContext cxt;			/* holds this struct too */
+	int			live;			/* its jobs not yet freed */
+} DispatchBatch;
+
+/* An upload an execution needs before its invoke. */
+typedef struct DispatchPut
+{
+	char	   *key;			/* S3 key */
+	const char *data;			/* body, in the batch's memory */
+	size_t		len;			/* its length */
+	const char *content_type;	/* or NULL */
+	char	   *what;			/* for messages: input "t.csv" */
+	struct DispatchJob *job;	/* the job it belongs to */
+} DispatchPut;
+
+/* A claimed execution until Lambda accepted it or it was given back. */
+typedef struct DispatchJob
+{
+	DispatchJobState state;		/* see DispatchJobState */
+	DispatchBatch *batch;		/* owner of event and puts */
 	pg_uuid_t	id;				/* execution */
 	int32		attempt;		/* dispatched attempt */
+	char	   *event;			/* the invoke's payload */
+	DispatchPut *puts;			/* uploads needed first */
+	int			nputs;			/* how many (fewer after a failed start) */
+	int			next_put;		/* the next to start */
+	int			puts_done;		/* finished, successfully or not */
+	bool		failed;			/* an upload or the invoke failed */
 	int			rc;				/* SageLambdaOutcome, or -1 */
 	long		status;			/* HTTP status, 0 when none */
 	long		retry_after_ms; /* a 429's Retry-After, or 0 */
 	char		message[256];	/* why it failed (no secrets) */
-} DispatchInvoke;
+} DispatchJob;
 
 /* An execution claimed for Lambda, with what its event needs. */
 typedef struct DispatchItem
@@ -114,9 +164,15 @@ typedef struct DispatchItem
 	char	  **uri;			/* s3 inputs, else NULL */
 } DispatchItem;
 
-/* Multi transport, created on first dispatch; invokes by slot. */
+/*
+ * Multi transports, created on first dispatch: invokes are never retried
+ * by the transport (the dispatcher decides), S3 puts are.
+ */
 static SageHttpMulti *dispatch_multi = NULL;
-static DispatchInvoke dispatch_invokes[DISPATCH_HTTP_MAX];
+static SageHttpMulti *dispatch_put_multi = NULL;
+/* Claimed executions held, and how many slots are used. */
+static DispatchJob dispatch_jobs[DISPATCH_JOBS_MAX];
+static int	dispatch_njobs = 0;
 /* Lambda unavailable until then (0 = available), and the current cool-down. */
 static TimestampTz dispatch_unavailable_until = 0;
 static long dispatch_cooldown_ms = 0;
@@ -295,22 +351,30 @@ dispatch_return(const pg_uuid_t *ids, const int32 *attempts, char **reasons, int
 	sage_shmem_wake_all();
 }
 
-/* Fails an execution that cannot run (one short transaction). */
+/* Fails executions that cannot run (one short transaction). */
 static void
-dispatch_fail(const pg_uuid_t *id, int32 attempt, const char *why)
+dispatch_fail(const pg_uuid_t *ids, const int32 *attempts, char **reasons, int n)
 {
 	Oid			argtypes[3] = {UUIDOID, INT4OID, TEXTOID};
-	Datum		values[3];
+	int			i;
 
-	values[0] = UUIDPGetDatum(id);
-	values[1] = Int32GetDatum(attempt);
-	values[2] = CStringGetTextDatum(why);
-	dispatch_begin("sage dispatcher: failing an execution that cannot run");
+	if (n == 0)
+		return;
+	dispatch_begin("sage dispatcher: failing executions that cannot run");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_plan(sage_spi_plan(&dispatch_fail_plan, dispatch_fail_sql, 3, argtypes),
-						 values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not fail an execution");
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[3];
+
+		values[0] = UUIDPGetDatum(&ids[i]);
+		values[1] = Int32GetDatum(attempts[i]);
+		values[2] = CStringGetTextDatum(reasons[i]);
+		if (SPI_execute_plan(sage_spi_plan(&dispatch_fail_plan, dispatch_fail_sql, 3,
+										   argtypes),
+							 values, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not fail an execution");
+	}
 	SPI_finish();
 	dispatch_commit();
 }
@@ -455,75 +519,104 @@ dispatch_read_inputs(DispatchItem *items, int n, MemoryContext cxt)
 
 /* ----------------------------------------------------------- invoke */
 
-/* The multi's done callback: records the outcome; never throws. */
+/* The invoke multi's done callback: records the outcome; never throws. */
 static void
 dispatch_invoke_done(void *arg, int rc, const SageLambdaResult *res,
 					 const SageError *err)
 {
-	DispatchInvoke *inv = (DispatchInvoke *) arg;
+	DispatchJob *job = (DispatchJob *) arg;
 
-	inv->done = true;
-	inv->rc = rc;
-	inv->status = res ? res->status : 0;
-	inv->retry_after_ms = 0;
-	inv->message[0] = '\0';
+	job->state = DISPATCH_JOB_DONE;
+	job->rc = rc;
+	job->failed = rc != SAGE_LAMBDA_OK;
+	job->status = res ? res->status : 0;
+	job->retry_after_ms = 0;
+	job->message[0] = '\0';
 	if (rc == SAGE_LAMBDA_THROTTLED)
 	{
-		snprintf(inv->message, sizeof(inv->message), "throttled (HTTP 429%s%s)",
+		snprintf(job->message, sizeof(job->message), "throttled (HTTP 429%s%s)",
 				 res && res->throttle_reason ? ", " : "",
 				 res && res->throttle_reason ? res->throttle_reason : "");
 		if (res && res->retry_after)
-			inv->retry_after_ms = atol(res->retry_after) * 1000;
+			job->retry_after_ms = atol(res->retry_after) * 1000;
 	}
 	else if (rc < 0 && err)
-		snprintf(inv->message, sizeof(inv->message), "%s", err->message);
+		snprintf(job->message, sizeof(job->message), "%s", err->message);
 	else if (rc != SAGE_LAMBDA_OK)
-		snprintf(inv->message, sizeof(inv->message), "unexpected answer (HTTP %ld)",
-				 inv->status);
+		snprintf(job->message, sizeof(job->message), "unexpected answer (HTTP %ld)",
+				 job->status);
 }
 
-/* A free invoke slot, or NULL. */
-static DispatchInvoke *
-dispatch_free_slot(void)
+/* The put multi's done callback: counts the upload; never throws. */
+static void
+dispatch_put_done(void *arg, int rc, const SageError *err)
+{
+	DispatchPut *p = (DispatchPut *) arg;
+	DispatchJob *job = p->job;
+
+	job->puts_done++;
+	if (rc < 0 && !job->failed)
+	{
+		job->failed = true;
+		snprintf(job->message, sizeof(job->message), "could not upload %s to S3: %s",
+				 p->what, err ? err->message : "unknown error");
+	}
+}
+
+/* A free job slot, or NULL. */
+static DispatchJob *
+dispatch_free_job(void)
 {
 	int			i;
 
-	for (i = 0; i < DISPATCH_HTTP_MAX; i++)
-		if (!dispatch_invokes[i].used)
-			return &dispatch_invokes[i];
+	if (dispatch_njobs >= DISPATCH_JOBS_MAX)
+		return NULL;
+	for (i = 0; i < DISPATCH_JOBS_MAX; i++)
+		if (dispatch_jobs[i].state == DISPATCH_JOB_FREE)
+			return &dispatch_jobs[i];
 	return NULL;
 }
 
-/* Invoke slots in use. */
-static int
-dispatch_slots_used(void)
+/* Releases a job, and its batch's memory with the batch's last job. */
+static void
+dispatch_release_job(DispatchJob *job)
 {
-	int			i;
-	int			n = 0;
+	DispatchBatch *b = job->batch;
 
-	for (i = 0; i < DISPATCH_HTTP_MAX; i++)
-		if (dispatch_invokes[i].used)
-			n++;
-	return n;
+	memset(job, 0, sizeof(*job));
+	dispatch_njobs--;
+	if (b && --b->live == 0)
+		MemoryContextDelete(b->cxt);
 }
 
-/* The multi handle, created on first use. */
+/* A multi handle with the AWS transport options, or ERROR. */
 static SageHttpMulti *
-dispatch_get_multi(void)
+dispatch_new_multi(int max_attempts, const char *what)
 {
 	SageHttpOptions opts;
 	SageError	err;
+	SageHttpMulti *m;
 
-	if (dispatch_multi)
-		return dispatch_multi;
 	sage_pg_aws_http_options(&opts);
-	opts.max_attempts = 1;		/* the dispatcher decides about retries */
+	if (max_attempts > 0)
+		opts.max_attempts = max_attempts;
 	opts.timeout_ms = 10000;
 	memset(&err, 0, sizeof(err));
-	dispatch_multi = sage_http_multi_new(&opts, DISPATCH_HTTP_MAX, &err);
+	m = sage_http_multi_new(&opts, DISPATCH_HTTP_MAX, &err);
+	if (m == NULL)
+		sage_pg_aws_report(ERROR, &err, what);
+	return m;
+}
+
+/* The multi handles, created on first use. */
+static void
+dispatch_get_multis(void)
+{
 	if (dispatch_multi == NULL)
-		sage_pg_aws_report(ERROR, &err, "could not set up the Lambda dispatch transport");
-	return dispatch_multi;
+		/* the dispatcher decides about retries of invokes */
+		dispatch_multi = dispatch_new_multi(1, "could not set up the Lambda dispatch transport");
+	if (dispatch_put_multi == NULL)
+		dispatch_put_multi = dispatch_new_multi(0, "could not set up the S3 upload transport");
 }
 
 /*
@@ -544,27 +637,26 @@ dispatch_input_in_s3(const DispatchItem *it, int k)
 }
 
 /*
- * Uploads what the attempt needs and builds its event. Returns NULL with
- * *why (palloc'd) when an upload failed (S3 unavailable: transient) or,
- * with *permanent, when the execution cannot run anywhere.
+ * Builds the event of a claimed execution (in the current memory context)
+ * and the uploads it needs first: the keys are known before anything is
+ * sent. Returns NULL with *why when the execution cannot run anywhere.
  */
 static char *
-dispatch_build_event(DispatchItem *it, SageArena *arena, char **why,
-					 bool *permanent)
+dispatch_build_event(DispatchItem *it, DispatchPut **puts, int *nputs, char **why)
 {
 	StringInfoData ev;
-	SageS3Client *s3 = sage_pg_s3_client();
-	SageError	err;
 	int			k;
+	int			n = 0;
 
 	*why = NULL;
-	*permanent = false;
+	*puts = NULL;
+	*nputs = 0;
 	if (it->ninputs == 0)
 	{
 		*why = pstrdup("execution has no input file");
-		*permanent = true;
 		return NULL;
 	}
+	*puts = palloc0(sizeof(DispatchPut) * (it->ninputs + 1));
 	initStringInfo(&ev);
 	appendStringInfoString(&ev, "{\"execution_id\":");
 	escape_json(&ev, it->idstr);
@@ -576,17 +668,15 @@ dispatch_build_event(DispatchItem *it, SageArena *arena, char **why,
 	}
 	else
 	{
-		char	   *key = psprintf("%s%s/config.yaml", sage_s3_prefix, it->idstr);
+		DispatchPut *p = &(*puts)[n++];
 
-		memset(&err, 0, sizeof(err));
-		if (sage_s3_put(s3, key, it->config, strlen(it->config), false,
-						"application/yaml", &err) < 0)
-		{
-			*why = psprintf("could not upload the configuration to S3: %s", err.message);
-			return NULL;
-		}
+		p->key = psprintf("%s%s/config.yaml", sage_s3_prefix, it->idstr);
+		p->data = it->config;
+		p->len = strlen(it->config);
+		p->content_type = "application/yaml";
+		p->what = pstrdup("the configuration");
 		appendStringInfoString(&ev, ",\"config_key\":");
-		escape_json(&ev, key);
+		escape_json(&ev, p->key);
 	}
 	if (it->package)
 	{
@@ -600,23 +690,21 @@ dispatch_build_event(DispatchItem *it, SageArena *arena, char **why,
 
 		if (key == NULL)
 		{
+			DispatchPut *p;
+
 			/* in the database: uploaded under the execution's prefix */
 			if (it->content[k] == NULL)
 			{
 				*why = psprintf("input file \"%s\" is neither in the database nor in bucket \"%s\"",
 								it->names[k], sage_s3_bucket);
-				*permanent = true;
 				return NULL;
 			}
 			key = psprintf("%s%s/inputs/%s", sage_s3_prefix, it->idstr, it->names[k]);
-			memset(&err, 0, sizeof(err));
-			if (sage_s3_put(s3, key, VARDATA_ANY(it->content[k]),
-							VARSIZE_ANY_EXHDR(it->content[k]), false, NULL, &err) < 0)
-			{
-				*why = psprintf("could not upload input \"%s\" to S3: %s",
-								it->names[k], err.message);
-				return NULL;
-			}
+			p = &(*puts)[n++];
+			p->key = key;
+			p->data = VARDATA_ANY(it->content[k]);
+			p->len = VARSIZE_ANY_EXHDR(it->content[k]);
+			p->what = psprintf("input \"%s\"", it->names[k]);
 		}
 		if (k > 0)
 			appendStringInfoChar(&ev, ',');
@@ -633,20 +721,166 @@ dispatch_build_event(DispatchItem *it, SageArena *arena, char **why,
 	appendStringInfoString(&ev, ",\"lock_table\":");
 	escape_json(&ev, sage_lock_table);
 	appendStringInfoChar(&ev, '}');
+	*nputs = n;
 	return ev.data;
 }
 
 /*
- * One dispatch pass: decide, claim, upload, invoke. Returns true when it
- * took a full batch (more may be waiting: go on without waiting).
+ * Starts what can start: uploads of jobs that need them and invokes of
+ * jobs whose uploads are done, while the multis have room. While Lambda
+ * is unavailable, jobs with nothing in flight are given up (returned to
+ * pending by dispatch_collect). A request that cannot even start fails
+ * its job and makes Lambda unavailable, as a failed invoke does.
+ */
+static void
+dispatch_start_requests(void)
+{
+	SageLambdaClient *client = NULL;
+	SageS3Client *s3 = NULL;
+	bool		puts_full = false;
+	bool		invokes_full = false;
+	int			i;
+
+	if (dispatch_njobs == 0)
+		return;
+	dispatch_get_multis();
+	for (i = 0; i < DISPATCH_JOBS_MAX && !(puts_full && invokes_full); i++)
+	{
+		DispatchJob *job = &dispatch_jobs[i];
+		SageError	err;
+
+		if (job->state == DISPATCH_JOB_UPLOADING)
+		{
+			/* nothing sent yet and Lambda unavailable: give it back */
+			if (job->next_put == 0 && dispatch_lambda_unavailable(GetCurrentTimestamp()))
+			{
+				job->failed = true;
+				snprintf(job->message, sizeof(job->message),
+						 "an earlier dispatch failed: AWS Lambda is unavailable");
+				job->nputs = 0;
+			}
+			while (!job->failed && job->next_put < job->nputs && !puts_full)
+			{
+				DispatchPut *p = &job->puts[job->next_put];
+
+				if (sage_http_multi_inflight(dispatch_put_multi) >= DISPATCH_HTTP_MAX)
+				{
+					puts_full = true;
+					break;
+				}
+				if (s3 == NULL)
+					s3 = sage_pg_s3_client();
+				memset(&err, 0, sizeof(err));
+				p->job = job;
+				if (sage_s3_put_multi(s3, dispatch_put_multi, p->key, p->data, p->len,
+									  p->content_type, dispatch_put_done, p, &err) == 0)
+				{
+					job->next_put++;
+					continue;
+				}
+				job->failed = true;
+				snprintf(job->message, sizeof(job->message),
+						 "could not upload %s to S3: %s", p->what, err.message);
+				job->nputs = job->next_put;
+			}
+			/* after a failure, only the puts already started are awaited */
+			if (job->failed)
+				job->nputs = job->next_put;
+			if (job->puts_done < job->nputs || job->next_put < job->nputs)
+				continue;
+			job->state = job->failed ? DISPATCH_JOB_DONE : DISPATCH_JOB_READY;
+		}
+		if (job->state != DISPATCH_JOB_READY || invokes_full)
+			continue;
+		if (dispatch_lambda_unavailable(GetCurrentTimestamp()))
+		{
+			job->failed = true;
+			snprintf(job->message, sizeof(job->message),
+					 "an earlier dispatch failed: AWS Lambda is unavailable");
+			job->state = DISPATCH_JOB_DONE;
+			continue;
+		}
+		if (sage_http_multi_inflight(dispatch_multi) >= DISPATCH_HTTP_MAX)
+		{
+			invokes_full = true;
+			continue;
+		}
+		if (client == NULL)
+			client = sage_pg_lambda_client();
+		memset(&err, 0, sizeof(err));
+		job->state = DISPATCH_JOB_INVOKING;
+		if (sage_lambda_invoke_multi(client, dispatch_multi, sage_lambda_function,
+									 SAGE_LAMBDA_EVENT, job->event, strlen(job->event),
+									 dispatch_invoke_done, job, &err) == 0)
+			continue;
+		job->state = DISPATCH_JOB_DONE;
+		job->failed = true;
+		snprintf(job->message, sizeof(job->message), "could not start the invoke: %s",
+				 err.message);
+		dispatch_mark_unavailable(job->message, 0);
+	}
+}
+
+/*
+ * Acts on finished jobs: an accepted invoke keeps the execution
+ * dispatched; anything else returns it to pending (one transaction) and
+ * makes Lambda unavailable for a while.
+ */
+static void
+dispatch_collect(void)
+{
+	pg_uuid_t	ids[DISPATCH_JOBS_MAX];
+	int32		attempts[DISPATCH_JOBS_MAX];
+	char	   *reasons[DISPATCH_JOBS_MAX];
+	int			n = 0;
+	int			i;
+	long		retry_after = 0;
+	bool		ok = false;
+
+	for (i = 0; i < DISPATCH_JOBS_MAX; i++)
+	{
+		DispatchJob *job = &dispatch_jobs[i];
+
+		if (job->state != DISPATCH_JOB_DONE)
+			continue;
+		if (!job->failed)
+			ok = true;
+		else
+		{
+			ids[n] = job->id;
+			attempts[n] = job->attempt;
+			reasons[n] = pstrdup(job->message[0] ? job->message : "invoke failed");
+			retry_after = Max(retry_after, job->retry_after_ms);
+			n++;
+		}
+		dispatch_release_job(job);
+	}
+	if (n > 0)
+	{
+		if (!dispatch_lambda_unavailable(GetCurrentTimestamp()))
+			dispatch_mark_unavailable(reasons[0], retry_after);
+		dispatch_return(ids, attempts, reasons, n);
+	}
+	else if (ok)
+		dispatch_mark_available();
+}
+
+/*
+ * One dispatch pass: decide and claim a batch, build its events and hand
+ * them to jobs (dispatch_start_requests sends them). Claims only while a
+ * whole batch fits among the jobs held, so that batches stay large while
+ * the earlier ones are in flight. Returns true when it took a full batch
+ * and room remains (more may be waiting: go on without waiting).
  */
 static bool
 dispatch_pass(MemoryContext cxt)
 {
 	SageOffloadDecision d;
 	DispatchItem *items;
+	DispatchBatch *batch;
+	MemoryContext bcxt;
+	MemoryContext old;
 	int			nitems = 0;
-	int			room = DISPATCH_HTTP_MAX - dispatch_slots_used();
 	int			limit;
 	int			i;
 	int64		inflight;
@@ -656,12 +890,9 @@ dispatch_pass(MemoryContext cxt)
 	int32	   *failed_attempts;
 	char	  **failed_reasons;
 	int			nfailed = 0;
-	bool		unavailable = false;
-	SageArena  *arena;
-	SageLambdaClient *client;
-	SageHttpMulti *multi;
 
-	if (room <= 0 || dispatch_lambda_unavailable(GetCurrentTimestamp()))
+	if (DISPATCH_JOBS_MAX - dispatch_njobs < DISPATCH_BATCH ||
+		dispatch_lambda_unavailable(GetCurrentTimestamp()))
 		return false;
 	if (sage_s3_bucket == NULL || sage_s3_bucket[0] == '\0')
 	{
@@ -673,6 +904,10 @@ dispatch_pass(MemoryContext cxt)
 		return false;
 	}
 
+	bcxt = AllocSetContextCreate(TopMemoryContext, "sage dispatch batch",
+								 ALLOCSET_DEFAULT_SIZES);
+	batch = MemoryContextAllocZero(bcxt, sizeof(DispatchBatch));
+	batch->cxt = bcxt;
 	items = palloc0(sizeof(DispatchItem) * DISPATCH_BATCH);
 	dispatch_begin("sage dispatcher: claiming executions for Lambda");
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -701,147 +936,119 @@ dispatch_pass(MemoryContext cxt)
 	}
 	sage_offload_decide((int) Min(inflight, (int64) INT_MAX), pending_auto,
 						pending_forced, &d);
-	limit = Min(room, DISPATCH_BATCH);
+	limit = DISPATCH_BATCH;
 	nitems = dispatch_claim_some("lambda", NULL, 0, Min(d.forced, limit),
-								 items, nitems, cxt);
+								 items, nitems, bcxt);
 	nitems = dispatch_claim_some("auto", d.reason, d.skip,
-								 Min(d.automatic, limit - nitems), items, nitems, cxt);
+								 Min(d.automatic, limit - nitems), items, nitems, bcxt);
 	if (nitems > 0)
-		dispatch_read_inputs(items, nitems, cxt);
+		dispatch_read_inputs(items, nitems, bcxt);
 	SPI_finish();
 	dispatch_commit();
 	if (nitems == 0)
+	{
+		MemoryContextDelete(bcxt);
 		return false;
+	}
 
-	/* outside any transaction from here: S3 uploads and invokes */
-	arena = sage_pg_arena(cxt);
-	client = sage_pg_lambda_client();
-	multi = dispatch_get_multi();
+	/* outside any transaction from here: events, then jobs */
 	failed_ids = palloc(sizeof(pg_uuid_t) * nitems);
 	failed_attempts = palloc(sizeof(int32) * nitems);
 	failed_reasons = palloc(sizeof(char *) * nitems);
-	pgstat_report_activity(STATE_RUNNING, "sage dispatcher: invoking Lambda");
 	for (i = 0; i < nitems; i++)
 	{
 		DispatchItem *it = &items[i];
-		char	   *why = NULL;
-		char	   *event = NULL;
-		bool		permanent = false;
-		DispatchInvoke *inv;
-		SageError	err;
+		DispatchJob *job;
+		DispatchPut *puts;
+		int			nputs;
+		char	   *why;
+		char	   *event;
 
-		if (!unavailable)
-			event = dispatch_build_event(it, arena, &why, &permanent);
-		else
-			why = pstrdup("an earlier dispatch of the batch failed");
-		if (permanent)
+		old = MemoryContextSwitchTo(bcxt);
+		event = dispatch_build_event(it, &puts, &nputs, &why);
+		MemoryContextSwitchTo(old);
+		if (event == NULL)
 		{
-			dispatch_fail(&it->id, it->attempt, why);
+			failed_ids[nfailed] = it->id;
+			failed_attempts[nfailed] = it->attempt;
+			failed_reasons[nfailed++] = why;
 			continue;
 		}
-		inv = dispatch_free_slot();
-		if (event != NULL && inv != NULL)
-		{
-			memset(inv, 0, sizeof(*inv));
-			inv->used = true;
-			inv->id = it->id;
-			inv->attempt = it->attempt;
-			memset(&err, 0, sizeof(err));
-			if (sage_lambda_invoke_multi(client, multi, sage_lambda_function,
-										 SAGE_LAMBDA_EVENT, event, strlen(event),
-										 dispatch_invoke_done, inv, &err) == 0)
-				continue;
-			inv->used = false;
-			why = psprintf("could not start the invoke: %s", err.message);
-		}
-		else if (event != NULL)
-			why = pstrdup("too many invokes in flight");
-		failed_ids[nfailed] = it->id;
-		failed_attempts[nfailed] = it->attempt;
-		failed_reasons[nfailed++] = why;
-		if (!unavailable)
-		{
-			unavailable = true;
-			dispatch_mark_unavailable(why, 0);
-		}
+		/* there is room: checked above, and jobs are freed only here */
+		job = dispatch_free_job();
+		if (job == NULL)
+			elog(ERROR, "no free dispatch slot");
+		memset(job, 0, sizeof(*job));
+		job->state = DISPATCH_JOB_UPLOADING;
+		job->batch = batch;
+		job->id = it->id;
+		job->attempt = it->attempt;
+		job->event = event;
+		job->puts = puts;
+		job->nputs = nputs;
+		batch->live++;
+		dispatch_njobs++;
 	}
-	dispatch_return(failed_ids, failed_attempts, failed_reasons, nfailed);
-	return nitems >= limit && nfailed == 0;
+	dispatch_fail(failed_ids, failed_attempts, failed_reasons, nfailed);
+	if (batch->live == 0)
+		MemoryContextDelete(bcxt);
+	pgstat_report_activity(STATE_RUNNING, "sage dispatcher: invoking Lambda");
+	dispatch_start_requests();
+	return nitems >= limit && DISPATCH_JOBS_MAX - dispatch_njobs >= DISPATCH_BATCH;
 }
 
 /*
- * Lets the multi progress and acts on finished invokes: 202 keeps the
- * execution dispatched; anything else returns it to pending and makes
- * Lambda unavailable for a while.
+ * Lets the multis progress, starts what became possible and acts on
+ * finished jobs.
  */
 static void
 dispatch_drive(void)
 {
 	SageError	err;
-	pg_uuid_t	ids[DISPATCH_HTTP_MAX];
-	int32		attempts[DISPATCH_HTTP_MAX];
-	char	   *reasons[DISPATCH_HTTP_MAX];
-	int			n = 0;
-	int			i;
-	long		retry_after = 0;
-	bool		ok = false;
 
-	if (dispatch_multi == NULL)
-		return;
 	memset(&err, 0, sizeof(err));
-	if (sage_http_multi_perform(dispatch_multi, &err) != 0)
+	if (dispatch_put_multi && sage_http_multi_perform(dispatch_put_multi, &err) != 0)
+		sage_pg_aws_report(ERROR, &err, "could not drive the S3 uploads");
+	memset(&err, 0, sizeof(err));
+	if (dispatch_multi && sage_http_multi_perform(dispatch_multi, &err) != 0)
 		sage_pg_aws_report(ERROR, &err, "could not drive the Lambda invokes");
-
-	for (i = 0; i < DISPATCH_HTTP_MAX; i++)
-	{
-		DispatchInvoke *inv = &dispatch_invokes[i];
-
-		if (!inv->used || !inv->done)
-			continue;
-		inv->used = false;
-		if (inv->rc == SAGE_LAMBDA_OK)
-		{
-			ok = true;
-			continue;
-		}
-		ids[n] = inv->id;
-		attempts[n] = inv->attempt;
-		reasons[n] = pstrdup(inv->message[0] ? inv->message : "invoke failed");
-		retry_after = Max(retry_after, inv->retry_after_ms);
-		n++;
-	}
-	if (n > 0)
-	{
-		if (!dispatch_lambda_unavailable(GetCurrentTimestamp()))
-			dispatch_mark_unavailable(reasons[0], retry_after);
-		dispatch_return(ids, attempts, reasons, n);
-	}
-	else if (ok)
-		dispatch_mark_available();
+	dispatch_start_requests();
+	dispatch_collect();
 }
 
-/* Waits on the latch, the multi's sockets and timeout_ms. */
+/* Adds a multi's sockets to ws and lowers *timeout_ms to its timer. */
+static int
+dispatch_multi_sockets(SageHttpMulti *m, SageWaitSocket *ws, int n, int max,
+					   long *timeout_ms)
+{
+	SageHttpSocket hs[DISPATCH_HTTP_MAX * 2];
+	long		multi_timeout = -1;
+	int			k;
+	int			i;
+
+	if (m == NULL || sage_http_multi_inflight(m) == 0)
+		return n;
+	k = sage_http_multi_sockets(m, hs, Min(max - n, (int) lengthof(hs)), &multi_timeout);
+	for (i = 0; i < k; i++)
+	{
+		ws[n + i].fd = hs[i].fd;
+		ws[n + i].want_read = hs[i].want_read;
+		ws[n + i].want_write = hs[i].want_write;
+	}
+	if (multi_timeout >= 0 && (*timeout_ms < 0 || multi_timeout < *timeout_ms))
+		*timeout_ms = multi_timeout;
+	return n + k;
+}
+
+/* Waits on the latch, the multis' sockets and timeout_ms. */
 static void
 dispatch_wait(long timeout_ms)
 {
-	SageHttpSocket hs[DISPATCH_HTTP_MAX * 2];
-	SageWaitSocket ws[DISPATCH_HTTP_MAX * 2];
+	SageWaitSocket ws[DISPATCH_HTTP_MAX * 4];
 	int			n = 0;
-	int			i;
-	long		multi_timeout = -1;
 
-	if (dispatch_multi && sage_http_multi_inflight(dispatch_multi) > 0)
-	{
-		n = sage_http_multi_sockets(dispatch_multi, hs, lengthof(hs), &multi_timeout);
-		for (i = 0; i < n; i++)
-		{
-			ws[i].fd = hs[i].fd;
-			ws[i].want_read = hs[i].want_read;
-			ws[i].want_write = hs[i].want_write;
-		}
-		if (multi_timeout >= 0 && (timeout_ms < 0 || multi_timeout < timeout_ms))
-			timeout_ms = multi_timeout;
-	}
+	n = dispatch_multi_sockets(dispatch_multi, ws, n, lengthof(ws), &timeout_ms);
+	n = dispatch_multi_sockets(dispatch_put_multi, ws, n, lengthof(ws), &timeout_ms);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	(void) sage_wait_sockets(SAGE_WAIT_DISPATCHER_MAIN, ws, n, timeout_ms);
 }
@@ -878,6 +1085,12 @@ dispatcher_detach(int code, Datum arg)
 		sage_http_multi_free(dispatch_multi);
 		dispatch_multi = NULL;
 	}
+	if (dispatch_put_multi)
+	{
+		sage_http_multi_free(dispatch_put_multi);
+		dispatch_put_multi = NULL;
+	}
+	sage_reconcile_reset();
 	sage_pg_aws_reset();
 }
 
@@ -889,6 +1102,7 @@ sage_dispatcher_main(Datum main_arg)
 	MemoryContext pass_cxt;
 	TimestampTz last_reconcile = 0;
 	bool		reconcile_needed = true;	/* executions may be dispatched */
+	bool		dispatching = false;	/* a backlog is being sent */
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -925,18 +1139,30 @@ sage_dispatcher_main(Datum main_arg)
 
 		CHECK_FOR_INTERRUPTS();
 		/* new settings only between invokes: the clients are rebuilt */
-		if (ConfigReloadPending &&
-			(dispatch_multi == NULL || sage_http_multi_inflight(dispatch_multi) == 0))
+		if (ConfigReloadPending && dispatch_njobs == 0)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			/* nothing is in flight: transports take the new TLS and timeouts */
+			if (dispatch_multi != NULL &&
+				sage_http_multi_inflight(dispatch_multi) == 0 &&
+				(dispatch_put_multi == NULL ||
+				 sage_http_multi_inflight(dispatch_put_multi) == 0))
+			{
+				sage_http_multi_free(dispatch_multi);
+				dispatch_multi = NULL;
+				if (dispatch_put_multi != NULL)
+					sage_http_multi_free(dispatch_put_multi);
+				dispatch_put_multi = NULL;
+			}
+			sage_reconcile_reset();
 		}
 
 		MemoryContextReset(pass_cxt);
 		old = MemoryContextSwitchTo(pass_cxt);
 
 		/* Lambda no longer configured: finish what is dispatched, then exit */
-		if (!sage_pg_aws_configured() && dispatch_slots_used() == 0 &&
+		if (!sage_pg_aws_configured() && dispatch_njobs == 0 &&
 			!dispatch_any_dispatched())
 		{
 			ereport(LOG, errmsg("sage dispatcher exiting: %s is not set",
@@ -948,8 +1174,10 @@ sage_dispatcher_main(Datum main_arg)
 		 * Reconcile often while executions are dispatched; otherwise only
 		 * now and then (a dispatch sets reconcile_needed).
 		 */
-		interval = reconcile_needed ? RECONCILE_INTERVAL_MS : RECONCILE_IDLE_MS;
-		if (TimestampDifferenceExceeds(last_reconcile, GetCurrentTimestamp(), interval))
+		interval = !reconcile_needed ? RECONCILE_IDLE_MS :
+			dispatching ? RECONCILE_BUSY_INTERVAL_MS : RECONCILE_INTERVAL_MS;
+		if ((sage_reconcile_more() && !dispatching) ||
+			TimestampDifferenceExceeds(last_reconcile, GetCurrentTimestamp(), interval))
 		{
 			reconcile_needed = sage_reconcile_pass(pass_cxt) > 0;
 			last_reconcile = GetCurrentTimestamp();
@@ -957,13 +1185,15 @@ sage_dispatcher_main(Datum main_arg)
 
 		if (sage_pg_aws_configured())
 			more = dispatch_pass(pass_cxt);
-		if (dispatch_slots_used() > 0)
+		if (dispatch_njobs > 0)
 			reconcile_needed = true;
 		dispatch_drive();
+		dispatching = more || dispatch_njobs > 0;
 
 		MemoryContextSwitchTo(old);
 
-		interval = reconcile_needed ? RECONCILE_INTERVAL_MS : RECONCILE_IDLE_MS;
+		interval = !reconcile_needed ? RECONCILE_IDLE_MS :
+			dispatching ? RECONCILE_BUSY_INTERVAL_MS : RECONCILE_INTERVAL_MS;
 		timeout = interval -
 			TimestampDifferenceMilliseconds(last_reconcile, GetCurrentTimestamp());
 		timeout = Max(Min(timeout, (long) DISPATCH_IDLE_MS), 0);
@@ -971,7 +1201,7 @@ sage_dispatcher_main(Datum main_arg)
 			timeout = Min(timeout,
 						  Max(TimestampDifferenceMilliseconds(GetCurrentTimestamp(),
 															  dispatch_unavailable_until), 0));
-		if (more)
+		if (more || (sage_reconcile_more() && !dispatching))
 			timeout = 0;
 		dispatch_wait(timeout);
 		dispatch_drive();

@@ -62,6 +62,16 @@ int			sage_offload_cpu_busy(void);
  */
 int			sage_reconcile_pass(MemoryContext cxt);
 
+/*
+ * Whether the last pass committed results and stopped at a full page: the
+ * next page is then read at once rather than after the pass interval, so
+ * a burst of completions is committed in one round.
+ */
+bool		sage_reconcile_more(void);
+
+/* Frees what the reconciler keeps between passes (at exit). */
+void		sage_reconcile_reset(void);
+
 /* ------------------------------------------------------- dispatcher.c */
 
 PGDLLEXPORT void sage_dispatcher_main(Datum main_arg);

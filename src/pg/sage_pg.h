@@ -81,7 +81,8 @@ typedef enum SageWaitKind
 	SAGE_WAIT_LAUNCHER_NO_EXTENSION,	/* the launcher before CREATE EXTENSION */
 	SAGE_WAIT_WORKER_IDLE,		/* a worker with nothing to claim */
 	SAGE_WAIT_AWS_RETRY,		/* an AWS request's backoff before a retry */
-	SAGE_WAIT_DISPATCHER_MAIN	/* the dispatcher: latch, sockets, timers */
+	SAGE_WAIT_DISPATCHER_MAIN,	/* the dispatcher: latch, sockets, timers */
+	SAGE_WAIT_RECONCILER_OUTPUTS	/* the reconciler reading Lambda outputs */
 } SageWaitKind;
 
 /* A socket to wait on (the dispatcher's libcurl multi), for wait.c. */

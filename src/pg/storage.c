@@ -379,19 +379,17 @@ sage_storage_read_inputs(const pg_uuid_t *id, const char *idstr, int32 attempt,
 	return n;
 }
 
-/* sage_storage_put_outputs: see storage.h. */
-char *
-sage_storage_put_outputs(const char *idstr, int32 attempt, SageMemSink *msink)
+/*
+ * Put every closed file of msink in S3 under prefix; an error ends the
+ * transaction with a message saying whether the upload of an attempt's
+ * outputs or their promotion failed.
+ */
+static void
+storage_put_files(SageS3Client *client, const char *prefix,
+				  SageMemSink *msink, const char *idstr, bool promote)
 {
-	SageS3Client *client;
-	char	   *prefix;
 	int			i;
 
-	if (sage_storage != SAGE_STORAGE_S3)
-		return NULL;
-	client = sage_pg_s3_client();
-	prefix = psprintf("%sattempt-%d/", storage_exec_prefix(idstr), attempt);
-	pgstat_report_activity(STATE_RUNNING, "uploading outputs to S3");
 	for (i = 0; i < msink->nfiles; i++)
 	{
 		SageMemFile *f = &msink->files[i];
@@ -404,13 +402,32 @@ sage_storage_put_outputs(const char *idstr, int32 attempt, SageMemSink *msink)
 		sage_error_clear(&err);
 		if (sage_s3_put(client, key, f->data, f->len, false, NULL, &err) < 0)
 		{
-			char	   *what = psprintf("could not upload output \"%s\" of execution %s to S3",
-										f->name, idstr);
+			char	   *what;
 
+			if (promote)
+				what = psprintf("could not promote output \"%s\"", f->name);
+			else
+				what = psprintf("could not upload output \"%s\" of execution %s to S3",
+								f->name, idstr);
 			sage_pg_aws_report(ERROR, &err, what);
 		}
 		pfree(key);
 	}
+}
+
+/* sage_storage_put_outputs: see storage.h. */
+char *
+sage_storage_put_outputs(const char *idstr, int32 attempt, SageMemSink *msink)
+{
+	SageS3Client *client;
+	char	   *prefix;
+
+	if (sage_storage != SAGE_STORAGE_S3)
+		return NULL;
+	client = sage_pg_s3_client();
+	prefix = psprintf("%sattempt-%d/", storage_exec_prefix(idstr), attempt);
+	pgstat_report_activity(STATE_RUNNING, "uploading outputs to S3");
+	storage_put_files(client, prefix, msink, idstr, false);
 	return prefix;
 }
 
@@ -519,27 +536,9 @@ sage_storage_promote(const pg_uuid_t *id, const char *idstr, int32 attempt,
 		char	   *exec_prefix = storage_exec_prefix(idstr);
 		Oid			argtypes[3] = {UUIDOID, TEXTOID, TEXTOID};
 		Datum		values[3];
-		int			i;
 
 		pgstat_report_activity(STATE_RUNNING, "promoting outputs in S3");
-		for (i = 0; i < msink->nfiles; i++)
-		{
-			SageMemFile *f = &msink->files[i];
-			char	   *key;
-			SageError	err;
-
-			if (!f->closed)
-				continue;
-			key = psprintf("%s%s", exec_prefix, f->name);
-			sage_error_clear(&err);
-			if (sage_s3_put(client, key, f->data, f->len, false, NULL, &err) < 0)
-			{
-				char	   *what = psprintf("could not promote output \"%s\"", f->name);
-
-				sage_pg_aws_report(ERROR, &err, what);
-			}
-			pfree(key);
-		}
+		storage_put_files(client, exec_prefix, msink, idstr, true);
 
 		storage_begin("recording promoted outputs");
 		values[0] = UUIDPGetDatum(id);

@@ -16,13 +16,14 @@
 #include "utils/uuid.h"
 
 #include "sage_pg.h"
+#include "dispatcher.h"
 
 PG_FUNCTION_INFO_V1(sage_progress);
 PG_FUNCTION_INFO_V1(sage_workers);
 
-/* Copies the slots and the launcher pid under the shared lock. */
+/* Copies the slots and the launcher's and dispatcher's pids under the lock. */
 static SageSlot *
-views_snapshot(int *nslots, pid_t *launcher_pid)
+views_snapshot(int *nslots, pid_t *launcher_pid, pid_t *dispatcher_pid)
 {
 	SageSlot   *copy;
 
@@ -32,6 +33,7 @@ views_snapshot(int *nslots, pid_t *launcher_pid)
 	LWLockAcquire(sage_shared->lock, LW_SHARED);
 	memcpy(copy, sage_shared->slots, sizeof(SageSlot) * *nslots);
 	*launcher_pid = sage_shared->launcher_pid;
+	*dispatcher_pid = sage_shared->dispatcher_pid;
 	LWLockRelease(sage_shared->lock);
 	return copy;
 }
@@ -47,10 +49,11 @@ sage_progress(PG_FUNCTION_ARGS)
 	SageSlot   *slots;
 	int			nslots;
 	pid_t		launcher_pid;
+	pid_t		dispatcher_pid;
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
-	slots = views_snapshot(&nslots, &launcher_pid);
+	slots = views_snapshot(&nslots, &launcher_pid, &dispatcher_pid);
 	for (i = 0; i < nslots; i++)
 	{
 		Datum		values[6];
@@ -88,7 +91,7 @@ views_state_name(SageSlotState state)
 }
 
 /*
- * sage._workers(): the launcher, then one row per slot (backend_type,
+ * sage._workers(): the launcher, the dispatcher when it runs, then one row per slot (backend_type,
  * slot, pid, state, execution_id, attempt, since). A slot held by a
  * session (sage._claim()) shows backend_type "client backend".
  */
@@ -99,12 +102,13 @@ sage_workers(PG_FUNCTION_ARGS)
 	SageSlot   *slots;
 	int			nslots;
 	pid_t		launcher_pid;
+	pid_t		dispatcher_pid;
 	int			i;
 	Datum		values[7];
 	bool		nulls[7];
 
 	InitMaterializedSRF(fcinfo, 0);
-	slots = views_snapshot(&nslots, &launcher_pid);
+	slots = views_snapshot(&nslots, &launcher_pid, &dispatcher_pid);
 
 	memset(nulls, true, sizeof(nulls));
 	values[0] = CStringGetTextDatum(SAGE_LAUNCHER_TYPE);
@@ -117,6 +121,17 @@ sage_workers(PG_FUNCTION_ARGS)
 	values[3] = CStringGetTextDatum(launcher_pid != 0 ? "running" : "stopped");
 	nulls[3] = false;
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+
+	/* the dispatcher runs only while Lambda is configured */
+	if (dispatcher_pid != 0)
+	{
+		memset(nulls, true, sizeof(nulls));
+		values[0] = CStringGetTextDatum(SAGE_DISPATCHER_TYPE);
+		values[2] = Int32GetDatum(dispatcher_pid);
+		values[3] = CStringGetTextDatum("running");
+		nulls[0] = nulls[2] = nulls[3] = false;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 
 	for (i = 0; i < nslots; i++)
 	{

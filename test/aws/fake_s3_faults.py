@@ -98,6 +98,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    # the default listen backlog of 5 drops connects when a test opens
+    # a hundred at once, as the real endpoints never do
+    ThreadingHTTPServer.request_queue_size = 1024
     server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)

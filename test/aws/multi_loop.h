@@ -11,6 +11,7 @@
 #define SAGE_TEST_AWS_MULTI_LOOP_H
 
 #include <poll.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "sage/aws.h"
@@ -52,7 +53,11 @@ loop_run(SageHttpMulti *multi, long limit_ms, long long *slowest)
 		long long	before;
 
 		if (loop_now_ms() - start > limit_ms)
+		{
+			fprintf(stderr, "# loop_run: %d still in flight after %ld ms\n",
+					sage_http_multi_inflight(multi), limit_ms);
 			return -1;
+		}
 		/* in flight with nothing to wait for would hang a real caller */
 		if (n == 0 && timeout < 0)
 			return -2;
@@ -67,7 +72,10 @@ loop_run(SageHttpMulti *multi, long limit_ms, long long *slowest)
 		(void) poll(pfds, (nfds_t) n, timeout < 0 || timeout > 1000 ? 1000 : (int) timeout);
 		before = loop_now_ms();
 		if (sage_http_multi_perform(multi, &err) < 0)
+		{
+			fprintf(stderr, "# loop_run: perform failed: %s\n", err.message);
 			return -1;
+		}
 		if (slowest != NULL && loop_now_ms() - before > *slowest)
 			*slowest = loop_now_ms() - before;
 	}

@@ -7,7 +7,8 @@
  *		CopyObject; and against test/aws/fake_s3_faults.py what moto cannot
  *		produce: a refused part, a wrong part ETag and a late <Error> (each
  *		must abort the upload), a copy failing after its 200, and objects
- *		whose bytes do not match their checksum.
+ *		whose bytes do not match their checksum; puts and gets through a
+ *		multi transport, many at once.
  *
  * Run by test/aws/run_service_tests.sh (test/services/with_moto.sh exports
  * SAGE_TEST_MOTO_ENDPOINT); these tests fail, never skip, without moto.
@@ -28,6 +29,7 @@
 
 #include "sage/aws.h"
 #include "aws_services.h"
+#include "multi_loop.h"
 
 #define REGION "us-east-1"
 #define BUCKET "sage-svc-s3"
@@ -450,6 +452,145 @@ test_fault_answers(void **state)
 	sage_s3_client_free(c);
 }
 
+/* What a multi put or get answered. */
+typedef struct MultiAnswer
+{
+	int			calls;			/* callbacks: must end at 1 */
+	int			rc;
+	char		data[64];		/* a get's bytes */
+	size_t		len;
+	SageError	err;
+} MultiAnswer;
+
+static void
+multi_put_seen(void *arg, int rc, const SageError *err)
+{
+	MultiAnswer *m = (MultiAnswer *) arg;
+
+	m->calls++;
+	m->rc = rc;
+	if (rc < 0)
+		m->err = *err;
+}
+
+static void
+multi_get_seen(void *arg, int rc, const char *data, size_t len, const SageError *err)
+{
+	MultiAnswer *m = (MultiAnswer *) arg;
+
+	m->calls++;
+	m->rc = rc;
+	m->len = len;
+	if (rc == 0)
+		snprintf(m->data, sizeof(m->data), "%.*s", (int) len, data);
+	if (rc < 0)
+		m->err = *err;
+}
+
+/* 40 puts, then 40 gets, a missing key and a missing bucket, all at once. */
+static void
+test_multi_put_get(void **state)
+{
+	SageS3Client *c = client_of(endpoint, BUCKET);
+	SageS3Client *nob = client_of(endpoint, "sage-svc-no-such-bucket");
+	SageHttpOptions o;
+	SageHttpMulti *m;
+	MultiAnswer put[40];
+	MultiAnswer get[42];
+	SageError	err;
+	char		key[64];
+	char		body[64];
+	char		longkey[1100];
+	int			i;
+
+	memset(&o, 0, sizeof(o));
+	o.max_attempts = 2;
+	o.retry_base_ms = 5;
+	m = sage_http_multi_new(&o, 16, &err);
+	assert_non_null(m);
+	memset(put, 0, sizeof(put));
+	memset(get, 0, sizeof(get));
+	for (i = 0; i < 40; i++)
+	{
+		snprintf(key, sizeof(key), "multi/obj-%02d", i);
+		snprintf(body, sizeof(body), "body of object %d", i);
+		/* 16 run at once: add as room frees up */
+		while (sage_s3_put_multi(c, m, key, body, strlen(body), "text/plain",
+								 multi_put_seen, &put[i], &err) != 0)
+		{
+			assert_int_equal(err.code, SAGE_ERR_LIMIT);
+			assert_int_equal(loop_run(m, 30000, NULL), 0);
+		}
+	}
+	assert_int_equal(loop_run(m, 30000, NULL), 0);
+	for (i = 0; i < 40; i++)
+	{
+		if (put[i].calls != 1 || put[i].rc != 0)
+			fail_msg("put %d: %d calls, rc %d: %s", i, put[i].calls, put[i].rc,
+					 put[i].err.message);
+	}
+	sage_http_multi_free(m);
+
+	m = sage_http_multi_new(&o, 64, &err);
+	for (i = 0; i < 40; i++)
+	{
+		snprintf(key, sizeof(key), "multi/obj-%02d", i);
+		assert_rc(sage_s3_get_multi(c, m, key, multi_get_seen, &get[i], &err), 0);
+	}
+	assert_rc(sage_s3_get_multi(c, m, "multi/none", multi_get_seen, &get[40], &err), 0);
+	assert_rc(sage_s3_get_multi(nob, m, "multi/obj-00", multi_get_seen, &get[41], &err), 0);
+	memset(longkey, 'k', sizeof(longkey) - 1);
+	longkey[sizeof(longkey) - 1] = '\0';
+	assert_rc(sage_s3_get_multi(c, m, longkey, multi_get_seen, &get[0], &err), -1);
+	assert_int_equal(err.code, SAGE_ERR_ARGUMENT);
+	assert_int_equal(sage_http_multi_inflight(m), 42);
+	assert_int_equal(loop_run(m, 30000, NULL), 0);
+	for (i = 0; i < 40; i++)
+	{
+		snprintf(body, sizeof(body), "body of object %d", i);
+		if (get[i].calls != 1 || get[i].rc != 0)
+			fail_msg("get %d: %d calls, rc %d: %s", i, get[i].calls, get[i].rc,
+					 get[i].err.message);
+		assert_string_equal(get[i].data, body);
+		assert_int_equal(get[i].len, strlen(body));
+	}
+	assert_int_equal(get[40].calls, 1);
+	assert_int_equal(get[40].rc, 1);
+	assert_int_equal(get[41].calls, 1);
+	assert_int_equal(get[41].rc, -1);
+	assert_non_null(strstr(get[41].err.message, "NoSuchBucket"));
+
+	sage_http_multi_free(m);
+	sage_s3_client_free(nob);
+	sage_s3_client_free(c);
+}
+
+/* Checksums of a multi get: a mismatch is an error, as for sage_s3_get. */
+static void
+test_multi_get_checksums(void **state)
+{
+	SageS3Client *c = client_of(faults.endpoint, "b");
+	SageHttpOptions o;
+	SageHttpMulti *m;
+	MultiAnswer get[2];
+	SageError	err;
+
+	memset(&o, 0, sizeof(o));
+	m = sage_http_multi_new(&o, 4, &err);
+	assert_non_null(m);
+	memset(get, 0, sizeof(get));
+	assert_rc(sage_s3_get_multi(c, m, "badsum", multi_get_seen, &get[0], &err), 0);
+	assert_rc(sage_s3_get_multi(c, m, "goodcrc", multi_get_seen, &get[1], &err), 0);
+	assert_int_equal(loop_run(m, 30000, NULL), 0);
+	assert_int_equal(get[0].rc, -1);
+	assert_string_equal(get[0].err.message,
+						"S3 object \"s3://b/badsum\" does not match its SHA-256 checksum");
+	assert_int_equal(get[1].rc, 0);
+	assert_string_equal(get[1].data, "hello");
+	sage_http_multi_free(m);
+	sage_s3_client_free(c);
+}
+
 int
 main(void)
 {
@@ -461,6 +602,8 @@ main(void)
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_multipart_failures),
 		cmocka_unit_test(test_fault_answers),
+		cmocka_unit_test(test_multi_put_get),
+		cmocka_unit_test(test_multi_get_checksums),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

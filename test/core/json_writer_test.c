@@ -285,6 +285,18 @@ test_misuse(void **state)
 	assert_int_equal(sage_json_int(&w, 2), -1);
 	assert_string_equal(err.message, "invalid JSON writer call: second top-level value");
 
+	/* an empty container is a whole document; a value after it is a second one */
+	start(&w, b, false, &err);
+	sage_json_begin_array(&w);
+	sage_json_end_array(&w);
+	assert_int_equal(sage_json_finish(&w), 0);
+	assert_int_equal(sage_json_begin_object(&w), -1);
+	assert_string_equal(err.message, "invalid JSON writer call: second top-level value");
+	start(&w, b, false, &err);
+	sage_json_begin_object(&w);
+	sage_json_end_object(&w);
+	assert_int_equal(sage_json_finish(&w), 0);
+
 	/* nesting is capped */
 	start(&w, b, false, &err);
 	for (i = 0; i < SAGE_JSON_MAX_DEPTH - 1; i++)

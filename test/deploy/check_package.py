@@ -266,7 +266,9 @@ def end_to_end(arch, wrapper, bootstrap):
                 except ValueError:
                     pass
     check(any(e["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "SAGE" and
-              e.get("FunctionName") == "sage-file-processor" and e.get("Invocations") == 1
+              e.get("FunctionName") == "sage-file-processor" and e.get("Where") == "lambda" and
+              e["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Where", "FunctionName"]] and
+              e.get("Invocations") == 1
               for e in emf), "%s: the bootstrap printed its EMF line (%d)" % (arch, len(emf)))
     shutil.rmtree(logs, ignore_errors=True)
 

@@ -366,15 +366,18 @@ def main():
     boot = open(os.path.join(TOP, "lambda", "bootstrap.c")).read()
     emf_ns = re.search(r'#define BOOT_EMF_NAMESPACE "([^"]+)"', boot).group(1)
     emf_names = set(re.findall(r'm\[n\]\.name = "([A-Za-z]+)"', boot))
-    emf_dim = re.search(r'SageMetricDimension dim = \{"([A-Za-z]+)"', boot).group(1)
-    check(emf_ns == "SAGE" and emf_dim == "FunctionName" and
+    emf_dims = re.search(r'SageMetricDimension dims\[2\] = \{\{"([A-Za-z]+)", "([a-z]+)"\},\s*'
+                         r'\{"([A-Za-z]+)"', boot)
+    emf_dim = emf_dims and (emf_dims.group(1), emf_dims.group(2), emf_dims.group(3))
+    check(emf_ns == "SAGE" and emf_dim == ("Where", "lambda", "FunctionName") and
           {"Invocations", "Succeeded", "DurationMs", "Refused"} <= emf_names,
           "bootstrap EMF: namespace %s, dimension %s, metrics %s" % (emf_ns, emf_dim,
                                                                     sorted(emf_names)))
     sage_used = {(n, d) for ns, n, d in used if ns == "SAGE"}
-    boot_used = {n for n, d in sage_used if d == ("FunctionName",)}
+    boot_used = {n for n, d in sage_used if d == ("Where", "FunctionName")}
     check(boot_used and boot_used <= emf_names,
-          "dashboard: SAGE metrics by FunctionName are the bootstrap's (%s)" % sorted(boot_used))
+          "dashboard: SAGE metrics by Where and FunctionName are the bootstrap's (%s)"
+          % sorted(boot_used))
     where_used = {n for n, d in sage_used if d == ("Where",)}
     metrics_c = os.path.join(TOP, "src", "pg", "metrics.c")
     if os.path.exists(metrics_c):
@@ -383,7 +386,7 @@ def main():
         check('"Where"' in mc and where_used and where_used <= ext_names,
               "dashboard: SAGE metrics by Where are the extension's (%s of %s)"
               % (sorted(where_used), sorted(ext_names)))
-    check(sage_used <= {(n, ("FunctionName",)) for n in emf_names} |
+    check(sage_used <= {(n, ("Where", "FunctionName")) for n in emf_names} |
           {(n, ("Where",)) for n in ("Invocations", "Succeeded", "Records", "Errors",
                                      "DurationMs")},
           "dashboard: no SAGE metric outside the names both writers send")

@@ -2,7 +2,8 @@
  *
  * test/fuzz/fuzz_aws_json.c
  *		libFuzzer target for src/aws/json_reader.c, the parser of AWS
- *		JSON-protocol responses (DynamoDB, Lambda errors).
+ *		JSON-protocol responses (DynamoDB, Lambda errors), and of the
+ *		outputs list of a status record (src/aws/status_outputs.c).
  *
  * Each input is parsed with a small depth cap and a memory budget, then
  * walked the way the DynamoDB client reads responses, so lookups and
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "json_reader.h"
+#include "sage/dynamodb.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -53,6 +55,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void) fuzz_walk(v, 0);
 	else if (err.code == SAGE_OK || err.message[0] == '\0')
 		__builtin_trap();		/* a failure must always say why */
+	{
+		SageStatusOutput *outs;
+		int			n;
+		int			i;
+
+		sage_error_clear(&err);
+		if (sage_status_outputs_parse(arena, (const char *) data, size, &outs, &n, &err) == 0)
+		{
+			/* what the reconciler relies on: names it can turn into keys */
+			for (i = 0; i < n; i++)
+				if (outs[i].name[0] == '\0' || strchr(outs[i].name, '/') != NULL)
+					__builtin_trap();
+		}
+		else if (err.code == SAGE_OK || err.message[0] == '\0')
+			__builtin_trap();
+	}
 	sage_arena_free(arena);
 	return 0;
 }

@@ -9,7 +9,8 @@
  *	invoke_driver ENDPOINT FUNCTION Event|RequestResponse PAYLOAD [COUNT]
  *
  * Credentials and region come from the environment (AWS_ACCESS_KEY_ID,
- * AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION). One invocation prints
+ * AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION), and the CA bundle for an
+ * https endpoint from SAGE_CA_FILE (unset: libcurl's default store). One invocation prints
  *	outcome=<ok|function_error|throttled|error> status=<n>
  *	function_error=<..> reason=<..> payload=<..>
  * on one line; COUNT > 1 prints "invokes=<n> ok=<n> throttled=<n>
@@ -104,6 +105,7 @@ main(int argc, char **argv)
 	o.region = region != NULL ? region : "us-east-1";
 	o.credentials = creds;
 	o.http.max_attempts = 1;	/* show the service's answers as they are */
+	o.http.ca_file = getenv("SAGE_CA_FILE");	/* test/aws/run_tls_test.sh */
 	c = sage_lambda_client_new(&o, &err);
 	if (c == NULL)
 	{

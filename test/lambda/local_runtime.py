@@ -25,6 +25,8 @@ MAX_RESPONSE = 6 * 1024 * 1024  # Lambda's synchronous payload limit
 class _QuietServer(ThreadingHTTPServer):
     """A runtime killed while it waits on "next" is normal, not news."""
 
+    request_queue_size = 1024
+
     def handle_error(self, request, client_address):
         pass
 

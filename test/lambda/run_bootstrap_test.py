@@ -139,6 +139,10 @@ def main():
           "one EMF line per response (%d lines, %d responses)" % (len(emf), answered))
     check(all(d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "SAGE" and "Invocations" in d
               for d in emf), "EMF lines carry the SAGE namespace and metrics")
+    # the extension's dimension (Where) plus the function, as the dashboard reads them
+    check(all(d["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Where", "FunctionName"]] and
+              d.get("Where") == "lambda" and d.get("FunctionName") for d in emf),
+          "EMF lines carry the dimensions Where = lambda and FunctionName")
     print("bootstrap: %d bytes; whole run %.1f s" % (os.path.getsize(BOOTSTRAP), time.time() - t0))
 
     # an init failure (no region) goes to /runtime/init/error and exits
@@ -193,6 +197,22 @@ def run_tests(rt, s3, ddb, get_item, outputs, read):
               item["status"]["S"] == ("succeeded" if want_ok else "failed") and
               item["output_prefix"]["S"] == "%s%s/attempt-1/" % (PREFIX, eid),
               "%s: status record with attempt 1 (%r)" % (case, item))
+        listed = {}
+        try:
+            listed = {o["name"]: o["size"] for o in json.loads(item["outputs"]["S"])}
+        except (KeyError, TypeError, ValueError):
+            pass
+        check(set(listed) == outs and
+              all(listed[n] == len(read(eid, 1, n)) for n in listed),
+              "%s: the record lists the outputs with their sizes (%r)" % (case, listed))
+
+        def promoted(n):
+            try:
+                return s3.get_object(Bucket=BUCKET, Key="%s%s/%s" % (PREFIX, eid, n))["Body"].read()
+            except Exception:
+                return None
+        check(outs and all(promoted(n) == read(eid, 1, n) for n in outs),
+              "%s: the outputs are promoted to <prefix><id>/" % case)
         check(get_item(eid) is None, "%s: lock released" % case)
         if exp.get("marker"):
             check(not os.path.exists(exp["marker"]), "%s: marker not created" % case)
@@ -270,6 +290,8 @@ def run_tests(rt, s3, ddb, get_item, outputs, read):
     check(item is not None and item["attempt"]["N"] == "2", "fencing: attempt 2's status kept")
     check(outputs(eid, 1) == set() and get_item(eid) is None,
           "fencing: no attempt-1 outputs, no lock left")
+    check(s3.get_object(Bucket=BUCKET, Key="%s%s/report.json" % (PREFIX, eid))["Body"].read() ==
+          read(eid, 2, "report.json"), "fencing: <id>/report.json is attempt 2's")
 
     # fencing at the final write: a newer status appears while attempt 3 runs
     eid = "fence-2"
@@ -279,6 +301,10 @@ def run_tests(rt, s3, ddb, get_item, outputs, read):
     code, body = body_of(rt.invoke(dict(base, execution_id=eid, attempt=3)))
     check(code == 409 and get_item("status#" + eid) is None,
           "fencing: expired lock of newer attempt 5 supersedes attempt 3 (%r %r)" % (code, body))
+    pre = "%s%s/" % (PREFIX, eid)
+    keys = {o["Key"][len(pre):] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix=pre).get("Contents", [])}
+    check("report.json" not in keys,
+          "fencing: nothing of the refused attempt 3 promoted (%s)" % sorted(keys))
 
     # a missing input: a result (failed, error.log), not an invocation error
     eid = "missing-1"

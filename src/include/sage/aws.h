@@ -356,6 +356,39 @@ int			sage_http_multi_perform(SageHttpMulti *multi, SageError *err);
 /* Requests added and not yet finished (running or waiting to retry). */
 int			sage_http_multi_inflight(const SageHttpMulti *multi);
 
+/*
+ * Called once per sage_s3_put_multi that returned 0: rc 0 when S3 stored
+ * the object, -1 with *err (valid only during the callback) otherwise.
+ */
+typedef void (*SageS3PutDoneFn) (void *arg, int rc, const SageError *err);
+
+/*
+ * Starts a PutObject of data (copied at once) through multi, which the
+ * caller drives; done is called from sage_http_multi_perform. -1 with
+ * *err when nothing was started (SAGE_ERR_LIMIT: the multi is full).
+ */
+int			sage_s3_put_multi(SageS3Client *client, SageHttpMulti *multi,
+							  const char *key, const void *data, size_t len,
+							  const char *content_type, SageS3PutDoneFn done,
+							  void *arg, SageError *err);
+
+/*
+ * Called once per sage_s3_get_multi that returned 0, as sage_s3_get
+ * answers: rc 0 with the object's bytes (data, len: valid only during the
+ * callback), 1 when the object does not exist, -1 with *err otherwise.
+ */
+typedef void (*SageS3GetDoneFn) (void *arg, int rc, const char *data, size_t len,
+								 const SageError *err);
+
+/*
+ * Starts a GetObject of a whole object through multi (its checksum is
+ * verified when S3 returns one); done is called from
+ * sage_http_multi_perform. -1 with *err when nothing was started.
+ */
+int			sage_s3_get_multi(SageS3Client *client, SageHttpMulti *multi,
+							  const char *key, SageS3GetDoneFn done, void *arg,
+							  SageError *err);
+
 /* ---------------------------------- S3: options, copy, multipart, checksums */
 
 /* Server-side encryption of a stored object. */

@@ -184,6 +184,34 @@ int			sage_dynamodb_status_read(SageDynamoClient *client, const char *table,
 									  SageArena *arena, SageDynamoStatus *out,
 									  SageError *err);
 
+/*
+ * The outputs of an attempt, as the bootstrap lists them in its status
+ * record (attribute "outputs", a JSON array of {"name", "size"}), so that
+ * the reconciler needs no S3 listing to commit a result.
+ */
+typedef struct SageStatusOutput
+{
+	const char *name;			/* file name under the attempt's prefix */
+	uint64_t	size;			/* bytes */
+} SageStatusOutput;
+
+/* Outputs one record may list. */
+#define SAGE_STATUS_MAX_OUTPUTS 64
+
+/* The attribute's text for n outputs, in arena; NULL with *err. */
+char	   *sage_status_outputs_format(SageArena *arena, const SageStatusOutput *outputs,
+									   int n, SageError *err);
+
+/*
+ * Parses the attribute: 0 with *outputs (in arena) and *n, or -1 with
+ * *err (SAGE_ERR_INPUT) when it is not such a list: more than
+ * SAGE_STATUS_MAX_OUTPUTS entries, a name that is empty, too long, holds
+ * '/' or a control character, or repeats, or a size that is not a count.
+ */
+int			sage_status_outputs_parse(SageArena *arena, const char *text, size_t len,
+									  SageStatusOutput **outputs, int *n,
+									  SageError *err);
+
 /* Name of a result ("held", "lost"...). */
 const char *sage_lock_result_name(SageLockResult r);
 
